@@ -1,0 +1,141 @@
+"""Who is calling the management API, and what they may do where.
+
+A caller is the application (worker) or user named by a verified access token; its grants are its
+role assignments, each a set of permissions over the organization, an environment or a population.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.access.models import Role, RoleAssignment
+from gatehouse.access.roles import ENVIRONMENT, ORGANIZATION, POPULATION, permissions_over
+from gatehouse.applications.models import Application
+from gatehouse.directory.models import GroupMembership, User
+from gatehouse.environments.models import Environment
+from gatehouse.oauth.tokens import verify_access_token
+
+
+@dataclass(frozen=True)
+class Grant:
+    role_id: uuid.UUID
+    role_name: str
+    permissions: frozenset[str]
+    scope_type: str
+    scope_id: uuid.UUID
+
+
+@dataclass
+class Caller:
+    actor_type: str  # APPLICATION | USER
+    actor_id: uuid.UUID
+    environment_id: uuid.UUID
+    organization_id: uuid.UUID
+    grants: list[Grant] = field(default_factory=list)
+
+    def may(self, permission: str, environment: Environment) -> bool:
+        """Whether the caller holds `permission` over the whole of `environment`."""
+        return any(
+            permission in grant.permissions and self._covers(grant, environment)
+            for grant in self.grants
+        )
+
+    def populations_for(self, permission: str, environment: Environment) -> set[uuid.UUID] | None:
+        """None when the caller holds `permission` environment-wide; else the populations where it
+        does (possibly none). Population ids are checked against the environment by the caller."""
+        if self.may(permission, environment):
+            return None
+        return {
+            grant.scope_id
+            for grant in self.grants
+            if grant.scope_type == POPULATION and permission in grant.permissions
+        }
+
+    def may_in_organization(self, permission: str) -> bool:
+        return any(
+            permission in grant.permissions
+            and grant.scope_type == ORGANIZATION
+            and grant.scope_id == self.organization_id
+            for grant in self.grants
+        )
+
+    def _covers(self, grant: Grant, environment: Environment) -> bool:
+        if grant.scope_type == ORGANIZATION:
+            return grant.scope_id == environment.organization_id
+        return grant.scope_type == ENVIRONMENT and grant.scope_id == environment.id
+
+
+async def caller_from_token(session: AsyncSession, token: str, api_audience: str) -> Caller | None:
+    verified = await verify_access_token(session, token)
+    if verified is None:
+        return None
+    environment_id, claims = verified
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if api_audience not in audiences or not str(claims.get("iss", "")).endswith(
+        f"/{environment_id}/as"
+    ):
+        return None
+    environment = await session.get(Environment, environment_id)
+    if environment is None:
+        return None
+    actor = await _actor(session, environment_id, claims)
+    if actor is None:
+        return None
+    actor_type, actor_ids = actor
+    return Caller(
+        actor_type=actor_type,
+        actor_id=actor_ids[0],
+        environment_id=environment_id,
+        organization_id=environment.organization_id,
+        grants=await grants_of(session, actor_ids),
+    )
+
+
+async def _actor(
+    session: AsyncSession, environment_id: uuid.UUID, claims: dict[str, object]
+) -> tuple[str, list[uuid.UUID]] | None:
+    """The actor type and the ids whose role assignments apply (a user's include its groups)."""
+    try:
+        subject = uuid.UUID(str(claims["sub"])) if claims.get("sub") else None
+        client_id = uuid.UUID(str(claims.get("client_id")))
+    except ValueError:
+        return None
+    if subject is not None:
+        user = await session.get(User, subject)
+        if user is None or user.environment_id != environment_id or not user.enabled:
+            return None
+        groups = await session.scalars(
+            sa.select(GroupMembership.group_id).where(GroupMembership.user_id == user.id)
+        )
+        return "USER", [user.id, *groups]
+    application = await session.get(Application, client_id)
+    if (
+        application is None
+        or application.environment_id != environment_id
+        or not application.enabled
+    ):
+        return None
+    return "APPLICATION", [application.id]
+
+
+async def grants_of(session: AsyncSession, actor_ids: list[uuid.UUID]) -> list[Grant]:
+    rows = await session.execute(
+        sa.select(RoleAssignment, Role)
+        .join(Role, Role.id == RoleAssignment.role_id)
+        .where(RoleAssignment.actor_id.in_(actor_ids))
+    )
+    return [
+        Grant(
+            role_id=role.id,
+            role_name=role.name,
+            permissions=permissions_over(assignment.scope_type, frozenset(role.permissions)),
+            scope_type=assignment.scope_type,
+            scope_id=assignment.scope_id,
+        )
+        for assignment, role in rows.tuples()
+    ]

@@ -1,0 +1,89 @@
+"""Password hashing: argon2id for everything we hash; legacy formats verified on import, then rehashed.
+
+Hashing is slow by design, so the async helpers run it in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+import anyio.to_thread
+import bcrypt
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_SSHA_DIGESTS = {
+    "{SSHA512}": ("sha512", 64),
+    "{SSHA384}": ("sha384", 48),
+    "{SSHA256}": ("sha256", 32),
+    "{SSHA}": ("sha1", 20),
+}
+_SHA_DIGESTS = {"{SHA512}": "sha512", "{SHA384}": "sha384", "{SHA256}": "sha256", "{SHA}": "sha1"}
+_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+
+
+class PasswordHasher:
+    def __init__(self, memory_kib: int, time_cost: int, parallelism: int) -> None:
+        self._argon2 = Argon2Hasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        if stored.startswith("$argon2"):
+            try:
+                return self._argon2.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                return False
+        if stored.startswith(_BCRYPT_PREFIXES):
+            try:
+                return bcrypt.checkpw(password.encode(), stored.encode())
+            except ValueError:
+                return False
+        return _verify_ldap_style(stored, password)
+
+    def needs_rehash(self, stored: str) -> bool:
+        return not stored.startswith("$argon2id$") or self._argon2.check_needs_rehash(stored)
+
+    async def hash_async(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self.hash, password)
+
+    async def verify_async(self, stored: str, password: str) -> bool:
+        return await anyio.to_thread.run_sync(self.verify, stored, password)
+
+
+def is_supported_hash(value: str) -> bool:
+    """Whether an imported password value is a pre-encoded hash we can verify."""
+    return value.startswith(
+        ("$argon2id$", "$argon2i$", *_BCRYPT_PREFIXES)
+    ) or value.upper().startswith(tuple(_SSHA_DIGESTS) + tuple(_SHA_DIGESTS))
+
+
+def _verify_ldap_style(stored: str, password: str) -> bool:
+    upper = stored.upper()
+    for prefix, (name, size) in _SSHA_DIGESTS.items():
+        if upper.startswith(prefix):
+            raw = _b64(stored[len(prefix) :])
+            if raw is None or len(raw) <= size:
+                return False
+            digest, salt = raw[:size], raw[size:]
+            return hmac.compare_digest(hashlib.new(name, password.encode() + salt).digest(), digest)
+    for prefix, name in _SHA_DIGESTS.items():
+        if upper.startswith(prefix):
+            raw = _b64(stored[len(prefix) :])
+            return raw is not None and hmac.compare_digest(
+                hashlib.new(name, password.encode()).digest(), raw
+            )
+    return False
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return None

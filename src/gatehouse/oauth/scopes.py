@@ -1,0 +1,68 @@
+"""Which resources and scopes an application may ask for: its grants (PingOne's application
+resource grants), resolved against the scopes a token request names."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.applications.models import ApplicationGrant, grant_scopes
+from gatehouse.oauth.errors import invalid_scope
+from gatehouse.resources.models import Resource, ResourceScope
+
+
+@dataclass(frozen=True)
+class GrantedScope:
+    name: str
+    resource: Resource
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    scopes: list[str]
+    resources: list[Resource]
+
+    @property
+    def audiences(self) -> list[str]:
+        return [resource.audience for resource in self.resources]
+
+    @property
+    def lifetime(self) -> int:
+        return min((r.access_token_validity_seconds for r in self.resources), default=3600)
+
+    def includes_type(self, kind: str) -> bool:
+        return any(resource.type == kind for resource in self.resources)
+
+
+async def granted_scopes(session: AsyncSession, application_id: uuid.UUID) -> list[GrantedScope]:
+    rows = await session.execute(
+        sa.select(ResourceScope.name, Resource)
+        .join(grant_scopes, grant_scopes.c.scope_id == ResourceScope.id)
+        .join(ApplicationGrant, ApplicationGrant.id == grant_scopes.c.grant_id)
+        .join(Resource, Resource.id == ResourceScope.resource_id)
+        .where(ApplicationGrant.application_id == application_id)
+    )
+    return [GrantedScope(name, resource) for name, resource in rows.tuples()]
+
+
+def decide(
+    requested: list[str], granted: list[GrantedScope], *, multiple_resources: bool
+) -> ScopeDecision:
+    """The scopes and resources a token carries for `requested`; invalid_scope for any scope that
+    is not granted, or for scopes of several resources unless the application allows that."""
+    by_name: dict[str, list[GrantedScope]] = {}
+    for scope in granted:
+        by_name.setdefault(scope.name, []).append(scope)
+    resources: dict[uuid.UUID, Resource] = {}
+    for name in requested:
+        if name not in by_name:
+            raise invalid_scope(f"The scope {name!r} is not granted to this application.")
+        for scope in by_name[name]:
+            resources[scope.resource.id] = scope.resource
+    custom = [resource for resource in resources.values() if resource.type != "OPENID_CONNECT"]
+    if len(custom) > 1 and not multiple_resources:
+        raise invalid_scope("The requested scopes belong to more than one resource.")
+    return ScopeDecision(list(dict.fromkeys(requested)), list(resources.values()))

@@ -1,0 +1,5 @@
+""""""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1/environments/{environment_id}", tags=["Sign-on policies"])

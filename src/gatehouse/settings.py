@@ -1,0 +1,74 @@
+"""Every knob Gatehouse has, read from GATEHOUSE_* environment variables (and nowhere else)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEHOUSE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/gatehouse.db"
+    data_dir: Path = Path("./var")
+    # Base64 of 32 random bytes. Encrypts private keys and shown-again secrets at rest, and keys
+    # the fast client-secret digests. Nodes sharing a database must share this key. When unset, a
+    # key is generated once under data_dir (fine for one machine).
+    secret_key: str | None = None
+
+    # Public base URLs (DESIGN.md "URL layout"). Unset: derived from the request.
+    api_base_url: str | None = None
+    auth_base_url: str | None = None
+    orchestrate_base_url: str | None = None
+    scim_base_url: str | None = None
+
+    # The audience of the PingOne API resource in every new environment.
+    api_audience: str = "https://api.pingone.com"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+    management_token_lifetime: int = Field(default=3600, ge=60, le=86400)
+    # argon2id at OWASP's recommended parameters (m=19 MiB, t=2, p=1).
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+
+    @field_validator("api_base_url", "auth_base_url", "orchestrate_base_url", "scim_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    def master_key(self) -> bytes:
+        if self.secret_key:
+            key = base64.urlsafe_b64decode(self.secret_key + "=" * (-len(self.secret_key) % 4))
+            if len(key) != 32:
+                raise ValueError("GATEHOUSE_SECRET_KEY must be the base64 of exactly 32 bytes")
+            return key
+        return _key_from_file(self.data_dir / "master.key")
+
+
+def _key_from_file(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return base64.urlsafe_b64decode(path.read_text().strip())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

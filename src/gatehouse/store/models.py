@@ -1,0 +1,21 @@
+"""Imports every context's models so the metadata (and Alembic) sees all tables."""
+
+from gatehouse.access import models as access_models
+from gatehouse.applications import models as applications_models
+from gatehouse.crypto import models as crypto_models
+from gatehouse.directory import models as directory_models
+from gatehouse.environments import models as environments_models
+from gatehouse.policies import models as policies_models
+from gatehouse.resources import models as resources_models
+from gatehouse.store.base import Base
+
+__all__ = [
+    "Base",
+    "access_models",
+    "applications_models",
+    "crypto_models",
+    "directory_models",
+    "environments_models",
+    "policies_models",
+    "resources_models",
+]

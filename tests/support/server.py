@@ -1,0 +1,107 @@
+"""A real Gatehouse server process on loopback, for end-to-end tests (one per test module)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass
+class Server:
+    base_url: str
+    environment_id: str
+    client_id: str
+    client_secret: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    @property
+    def api_path(self) -> str:
+        return f"{self.base_url}/v1"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.base_url}/{self.environment_id}/as/token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_environment(
+    database_url: str, data_dir: Path, secret_key: str, port: int
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")}
+    env.update(
+        GATEHOUSE_DATABASE_URL=database_url,
+        GATEHOUSE_DATA_DIR=str(data_dir),
+        GATEHOUSE_SECRET_KEY=secret_key,
+        GATEHOUSE_HOST="127.0.0.1",
+        GATEHOUSE_PORT=str(port),
+        GATEHOUSE_LOG_LEVEL="warning",
+    )
+    return env
+
+
+def bootstrap_json(env: dict[str, str]) -> dict[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gatehouse", "bootstrap", "--json"],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def wait_until_serving(
+    base_url: str, process: subprocess.Popen[bytes], timeout: float = 30
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gatehouse serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gatehouse serve did not start in time")
+
+
+@contextmanager
+def running_server(database_url: str, data_dir: Path, secret_key: str) -> Iterator[Server]:
+    port = free_port()
+    env = server_environment(database_url, data_dir, secret_key, port)
+    credentials = bootstrap_json(env)
+    process = subprocess.Popen([sys.executable, "-m", "gatehouse", "serve"], env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base_url, process)
+        yield Server(
+            base_url=base_url,
+            environment_id=credentials["environmentId"],
+            client_id=credentials["clientId"],
+            client_secret=credentials["clientSecret"],
+            process=process,
+            env=env,
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
