@@ -96,7 +96,8 @@ def credentials(app_and_credentials: tuple[object, Credentials]) -> Credentials:
 
 @pytest.fixture(scope="module")
 async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    # raise_app_exceptions=False: a 500 is a response to assert on, as a real client sees it.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 

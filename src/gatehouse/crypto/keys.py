@@ -82,23 +82,22 @@ async def current_signing_key(
     return _private_key(row, sealer)
 
 
-async def verification_key(
-    session: AsyncSession, environment_id: uuid.UUID, kid: str
-) -> RSAKey | None:
-    """The published key with this kid in this environment, or None."""
-    public_jwk = await session.scalar(
-        sa.select(SigningKey.public_jwk).where(
-            SigningKey.kid == kid,
-            SigningKey.environment_id == environment_id,
-            SigningKey.status != "RETIRED",
+async def verification_key(session: AsyncSession, kid: str) -> tuple[uuid.UUID, RSAKey] | None:
+    """The environment and public key of a published (not retired) key, by kid; None if unknown."""
+    row = (
+        await session.execute(
+            sa.select(SigningKey.environment_id, SigningKey.public_jwk).where(
+                SigningKey.kid == kid, SigningKey.status != "RETIRED"
+            )
         )
-    )
-    if public_jwk is None:
+    ).first()
+    if row is None:
         return None
+    environment_id, public_jwk = row
     key = _public.get(kid)
     if key is None:
         key = _public[kid] = RSAKey.import_key(public_jwk)
-    return key
+    return environment_id, key
 
 
 async def jwks(session: AsyncSession, environment_id: uuid.UUID) -> dict[str, Any]:

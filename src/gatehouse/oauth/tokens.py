@@ -8,14 +8,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from joserfc.jwk import RSAKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common import clock
 from gatehouse.crypto import jwt
 from gatehouse.crypto.keys import current_signing_key, verification_key
-from gatehouse.crypto.models import SigningKey
 from gatehouse.crypto.sealing import Sealer
 
 
@@ -56,14 +53,10 @@ async def verify_access_token(
     kid = header.get("kid") if header else None
     if not isinstance(kid, str) or header.get("alg") != "RS256":
         return None
-    environment_id = await session.scalar(
-        sa.select(SigningKey.environment_id).where(SigningKey.kid == kid)
-    )
-    if environment_id is None:
+    found = await verification_key(session, kid)
+    if found is None:
         return None
-    key: RSAKey | None = await verification_key(session, environment_id, kid)
-    if key is None:
-        return None
+    environment_id, key = found
     claims = jwt.verify(token, key)
     if claims is None:
         return None
