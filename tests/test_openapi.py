@@ -37,9 +37,12 @@ async def test_documented_schema_references_resolve(admin) -> None:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                if ref.rsplit("/", 1)[1] not in components:
-                    dangling.add(ref)
+            if (
+                isinstance(ref, str)
+                and ref.startswith("#/components/schemas/")
+                and ref.rsplit("/", 1)[1] not in components
+            ):
+                dangling.add(ref)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -61,9 +61,10 @@ def _ssha512(password: str, salt: bytes) -> str:
         + base64.b64encode(
             hashlib.sha256(b"Legacy pass 9" + b"pepper").digest() + b"pepper"
         ).decode(),
-        "{SHA}" + base64.b64encode(hashlib.sha1(b"Legacy pass 9").digest()).decode(),  # noqa: S324
+        "{SHA}" + base64.b64encode(hashlib.sha1(b"Legacy pass 9").digest()).decode(),
         bcrypt.hashpw(b"Legacy pass 9", bcrypt.gensalt(rounds=4)).decode(),
     ],
+    ids=["ssha512", "ssha256", "sha1", "bcrypt"],
 )
 def test_legacy_hashes_verify_and_ask_for_a_rehash(stored: str) -> None:
     assert is_supported_hash(stored)

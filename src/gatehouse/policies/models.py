@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gatehouse.store.base import Base, IdMixin, TimestampMixin, environment_fk
 
@@ -18,6 +18,13 @@ class SignOnPolicy(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(256))
     description: Mapped[str | None] = mapped_column(sa.String(1024))
     default: Mapped[bool] = mapped_column(default=False)
+    # load with selectinload(SignOnPolicy.actions); the database deletes them with the policy
+    actions: Mapped[list[SignOnPolicyAction]] = relationship(
+        order_by=lambda: (SignOnPolicyAction.priority, SignOnPolicyAction.created_at),
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
+    )
 
     __table_args__ = (sa.UniqueConstraint("environment_id", "name"),)
 
