@@ -6,9 +6,12 @@ role's permissions over its scope (the organization, one environment, or one pop
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ORGANIZATION, ENVIRONMENT, POPULATION = "ORGANIZATION", "ENVIRONMENT", "POPULATION"
+# Holding this role over the organization allows assigning any role anywhere in it.
+ORGANIZATION_ADMIN = "Organization Admin"
 
 _CRUD = ("read", "create", "update", "delete")
 
@@ -48,7 +51,7 @@ class BuiltinRole:
 
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
-        "Organization Admin",
+        ORGANIZATION_ADMIN,
         "Manages the organization, its environments and its administrators.",
         (ORGANIZATION,),
         _all("environments", "roleAssignments")
@@ -178,3 +181,9 @@ def permissions_over(scope_type: str, permissions: frozenset[str]) -> frozenset[
     if scope_type == POPULATION:
         return frozenset(p for p in permissions if p.split(":")[0] in IDENTITY_DATA)
     return permissions
+
+
+def describe_permission(permission: str) -> str:
+    """`roleAssignments:create` -> "Create role assignments"."""
+    area, _, verb = permission.partition(":")
+    return f"{verb.capitalize()} {re.sub(r'(?<!^)(?=[A-Z])', ' ', area).lower()}"
