@@ -36,7 +36,7 @@ async def read_json(request: Request) -> Any:
             400, "INVALID_REQUEST", "The request could not be completed. The request body is empty."
         )
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Problem(
             400,
@@ -44,6 +44,29 @@ async def read_json(request: Request) -> Any:
             "The request could not be completed. The request body is not valid JSON.",
             [Detail("INVALID_VALUE", f"Malformed JSON at position {exc.pos}.")],
         ) from None
+    if b"\\u0000" in raw and _contains_nul(data):
+        raise Problem(
+            400,
+            "INVALID_DATA",
+            "The request could not be completed. One or more validation errors were in the request.",
+            [Detail("INVALID_VALUE", "Text values cannot contain the NUL character (\\u0000).")],
+        )
+    return data
+
+
+def _contains_nul(data: Any) -> bool:
+    """Whether a string of the document holds U+0000, which PostgreSQL cannot store as text."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def validate(model: type[M], data: Any) -> M:

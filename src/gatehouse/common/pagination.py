@@ -13,6 +13,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.common.clock import as_utc
 from gatehouse.common.errors import Detail, Problem
 
 DEFAULT_LIMIT = 100
@@ -89,7 +90,7 @@ async def fetch_page(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     )
     if cursor:
-        last_value, last_id = _decode_cursor(cursor)
+        last_value, last_id = _decode_cursor(cursor, _value_type(order.column))
         stmt = stmt.where(_after(order, id_column, last_value, last_id))
     if order.descending:
         stmt = stmt.order_by(order.column.desc(), id_column.desc())
@@ -122,14 +123,24 @@ def _encode_cursor(value: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+def _value_type(column: Any) -> type:
+    kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    return kind.python_type
+
+
+def _decode_cursor(cursor: str, expected: type) -> tuple[Any, uuid.UUID]:
+    """The (order value, id) a cursor carries; the value must be of the order column's type."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, row_id = orjson.loads(raw)
         if isinstance(value, dict):
-            value = datetime.fromisoformat(value["t"])
+            value = as_utc(datetime.fromisoformat(value["t"]))
+        if not isinstance(value, expected) or (isinstance(value, str) and "\x00" in value):
+            raise TypeError(value)
         return value, uuid.UUID(row_id)
-    except (ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, orjson.JSONDecodeError):
         raise Problem(
             400,
             "INVALID_DATA",

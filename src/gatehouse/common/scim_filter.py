@@ -12,6 +12,7 @@ case-insensitive (PingOne's directory attributes are not case-exact).
 
 from __future__ import annotations
 
+import operator
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -246,6 +247,8 @@ class _Parser:
 def parse(text: str) -> Any:
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_filter("The filter is too long.")
+    if "\x00" in text:
+        raise invalid_filter("The filter cannot contain the NUL character.")
     return _Parser(text).parse()
 
 
@@ -338,13 +341,14 @@ def _compare(attribute: Attribute, node: _Compare, schema: Schema) -> Any:
 def _ordered(op: str, column: Any, value: Any) -> Any:
     if op == "ne":
         return sa.or_(column.is_(None), column != value)
+    # Only the chosen comparison is built: SQLAlchemy refuses `column > True` outright.
     return {
-        "eq": column == value,
-        "gt": column > value,
-        "lt": column < value,
-        "ge": column >= value,
-        "le": column <= value,
-    }[op]
+        "eq": operator.eq,
+        "gt": operator.gt,
+        "lt": operator.lt,
+        "ge": operator.ge,
+        "le": operator.le,
+    }[op](column, value)
 
 
 def _typed_value(kind: Kind, value: Any, name: str, schema: Schema) -> Any:
