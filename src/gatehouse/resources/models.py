@@ -1,9 +1,10 @@
 """Tables of the resources context: resources (the APIs tokens are for), their scopes and the custom
-claims (resource attributes) their tokens carry."""
+claims (resource attributes) their tokens carry, and the secrets resource servers introspect with."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,3 +61,21 @@ class ResourceAttribute(IdMixin, TimestampMixin, Base):
     user_info: Mapped[bool | None]
 
     __table_args__ = (sa.UniqueConstraint("resource_id", "name"),)
+
+
+class ResourceSecret(IdMixin, Base):
+    """A custom resource's client secret for token introspection: sealed so GET /secret can show
+    it, digested so checks are fast. CURRENT is the secret; PREVIOUS stays valid until
+    `expires_at` after a rotation."""
+
+    __tablename__ = "resource_secrets"
+
+    resource_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16))  # CURRENT | PREVIOUS
+    secret_sealed: Mapped[str] = mapped_column(sa.Text)
+    secret_digest: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
