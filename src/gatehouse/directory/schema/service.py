@@ -6,8 +6,9 @@ schema id and the attribute name (`builtin_attribute_id`), so they are stable an
 environments. Custom attributes are `SchemaAttribute` rows.
 
 A value satisfies an attribute's `regexValidation.pattern` when the whole value matches it
-(`pattern_matches`, Python `re` syntax), which is how examples are checked here and how user values
-should be checked.
+(`pattern_matches`, Python `re` syntax run by the `regex` engine with a time limit, so that an
+administrator's catastrophic pattern cannot stall a worker), which is how examples are checked here
+and how user values are checked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import uuid
 from typing import Any
 
+import regex
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,8 +43,16 @@ def builtin_attribute_id(environment_id: uuid.UUID, name: str) -> uuid.UUID:
     return uuid.uuid5(user_schema_id(environment_id), name)
 
 
+# Matching a value against an administrator's pattern may take at most this long.
+PATTERN_TIMEOUT_SECONDS = 0.05
+
+
 def pattern_matches(pattern: str, value: str) -> bool:
-    return re.fullmatch(pattern, value) is not None
+    """Whether the whole of `value` matches; a pattern that runs out of time does not match."""
+    try:
+        return regex.fullmatch(pattern, value, timeout=PATTERN_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        return False
 
 
 def ensure_schema(environment_id: uuid.UUID, schema_id: uuid.UUID) -> None:
@@ -243,7 +253,7 @@ def _enumeration_violations(values: list[str]) -> list[Detail]:
 
 def _regex_violations(rule: RegexValidation) -> list[Detail]:
     try:
-        re.compile(rule.pattern)
+        re.compile(rule.pattern)  # the syntax accepted is Python's re
     except (re.error, RecursionError, OverflowError, ValueError) as exc:
         return [
             Detail(
