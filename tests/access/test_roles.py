@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from gatehouse.access.roles import BUILTIN_ROLES
@@ -40,7 +38,9 @@ async def test_role_is_read_by_id(admin: Api, roles: dict[str, str]) -> None:
     assert {"id": "users:create", "description": "Create users"} in body["permissions"]
 
 
-@pytest.mark.parametrize("role_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "role_id", ["7d4b3b36-9f7e-4f1e-9d57-7a1d2e6b9f00", "not-a-uuid"], ids=["unknown", "malformed"]
+)
 async def test_unknown_role_is_not_found(admin: Api, role_id: str) -> None:
     assert_error(await admin.get(f"/roles/{role_id}"), 404, "NOT_FOUND")
 

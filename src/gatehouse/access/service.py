@@ -248,7 +248,7 @@ async def revoke_assignment(
         raise forbidden()
     if assignment.read_only:
         raise request_failed("This role assignment is read-only and cannot be deleted.")
-    if await _is_last_organization_admin(session, assignment):
+    if await is_last_organization_admin(session, assignment):
         raise request_failed(
             "The organization's last Organization Admin role assignment cannot be deleted."
         )
@@ -332,7 +332,7 @@ async def _ensure_new(
         )
 
 
-async def _is_last_organization_admin(session: AsyncSession, assignment: RoleAssignment) -> bool:
+async def is_last_organization_admin(session: AsyncSession, assignment: RoleAssignment) -> bool:
     """Whether `assignment` is the organization's only Organization Admin assignment held by an
     actor that still exists. Locks the role, so concurrent revocations are counted one by one."""
     role = await session.get(Role, assignment.role_id, with_for_update=True)

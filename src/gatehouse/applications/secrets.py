@@ -40,17 +40,10 @@ async def rotate_secret(
 ) -> ApplicationSecret:
     """A new CURRENT secret. The old one becomes PREVIOUS until `previous_expires_at`, or is
     dropped at once when that is None. Any older PREVIOUS secret is dropped."""
-    await session.execute(
-        sa.delete(ApplicationSecret).where(
-            ApplicationSecret.application_id == application_id,
-            ApplicationSecret.status == "PREVIOUS",
-        )
-    )
     if previous_expires_at is None:
-        await session.execute(
-            sa.delete(ApplicationSecret).where(ApplicationSecret.application_id == application_id)
-        )
+        await delete_secrets(session, application_id)
     else:
+        await delete_previous_secret(session, application_id)
         await session.execute(
             sa.update(ApplicationSecret)
             .where(
@@ -68,6 +61,13 @@ async def delete_previous_secret(session: AsyncSession, application_id: uuid.UUI
             ApplicationSecret.application_id == application_id,
             ApplicationSecret.status == "PREVIOUS",
         )
+    )
+
+
+async def delete_secrets(session: AsyncSession, application_id: uuid.UUID) -> None:
+    """Every secret of the application (it became a public client)."""
+    await session.execute(
+        sa.delete(ApplicationSecret).where(ApplicationSecret.application_id == application_id)
     )
 
 
