@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     management_token_lifetime: int = Field(default=3600, ge=60, le=86400)
+    # Sign-on: flows expire after this long idle; codes are short-lived; sessions (the ST cookie).
+    flow_idle_seconds: int = Field(default=900, ge=60)
+    authorization_code_seconds: int = Field(default=60, ge=10, le=600)
+    session_idle_seconds: int = Field(default=28800, ge=60)
+    session_max_seconds: int = Field(default=2592000, ge=60)
+    # Send cookies with `Secure`. Unset: only when the request came over https.
+    cookie_secure: bool | None = None
+
+    # Outgoing e-mail (verification and recovery codes). Unset host: messages only go to the
+    # outbox (development), which admins and tests read.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Gatehouse <noreply@gatehouse.local>"
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 10.0
+
     # argon2id at OWASP's recommended parameters (m=19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

@@ -5,8 +5,12 @@ from gatehouse.applications import models as applications_models
 from gatehouse.crypto import models as crypto_models
 from gatehouse.directory import models as directory_models
 from gatehouse.environments import models as environments_models
+from gatehouse.flows import models as flows_models
+from gatehouse.notifications import models as notifications_models
+from gatehouse.oauth import models as oauth_models
 from gatehouse.policies import models as policies_models
 from gatehouse.resources import models as resources_models
+from gatehouse.sessions import models as sessions_models
 from gatehouse.store.base import Base
 
 __all__ = [
@@ -16,6 +20,10 @@ __all__ = [
     "crypto_models",
     "directory_models",
     "environments_models",
+    "flows_models",
+    "notifications_models",
+    "oauth_models",
     "policies_models",
     "resources_models",
+    "sessions_models",
 ]

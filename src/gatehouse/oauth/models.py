@@ -1,0 +1,77 @@
+"""Tables of the oauth context: authorization codes, refresh tokens and revoked access tokens.
+Codes and refresh tokens are random secrets stored only as keyed digests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gatehouse.store.base import Base, IdMixin, environment_fk
+
+
+class AuthorizationCode(IdMixin, Base):
+    __tablename__ = "authorization_codes"
+
+    environment_id: Mapped[uuid.UUID] = environment_fk()
+    code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+    )
+    redirect_uri: Mapped[str | None] = mapped_column(sa.String(2048))
+    scope: Mapped[str] = mapped_column(sa.Text)
+    nonce: Mapped[str | None] = mapped_column(sa.String(512))
+    code_challenge: Mapped[str | None] = mapped_column(sa.String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(sa.String(8))
+    auth_time: Mapped[datetime]
+    acr: Mapped[str | None] = mapped_column(sa.String(256))
+    amr: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    # every token issued from this code shares this family: a replayed code revokes it
+    token_family: Mapped[uuid.UUID]
+
+
+class RefreshToken(IdMixin, Base):
+    __tablename__ = "refresh_tokens"
+
+    environment_id: Mapped[uuid.UUID] = environment_fk()
+    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    family: Mapped[uuid.UUID] = mapped_column(index=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+    )
+    scope: Mapped[str] = mapped_column(sa.Text)
+    auth_time: Mapped[datetime]
+    acr: Mapped[str | None] = mapped_column(sa.String(256))
+    amr: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    # absolute end of the family (refreshTokenDuration) and of this token (rolling duration)
+    family_expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class RevokedAccessToken(Base):
+    """Access tokens are self-contained JWTs; revoking one records its jti until it expires."""
+
+    __tablename__ = "revoked_access_tokens"
+
+    jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    environment_id: Mapped[uuid.UUID] = environment_fk()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
