@@ -20,7 +20,8 @@ class PasswordPolicy(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(256))
     description: Mapped[str | None] = mapped_column(sa.String(1024))
     default: Mapped[bool] = mapped_column(default=False)
-    # Everything else of PingOne's PasswordPolicy, validated by directory.schemas.PasswordRules.
+    # Everything else of PingOne's PasswordPolicy (PingOne's JSON names), validated by
+    # directory.password_policies.schemas.PasswordRules.
     rules: Mapped[dict[str, Any]]
 
     __table_args__ = (sa.UniqueConstraint("environment_id", "name"),)
@@ -49,8 +50,9 @@ class User(IdMixin, TimestampMixin, Base):
     environment_id: Mapped[uuid.UUID] = environment_fk()
     population_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("populations.id"), index=True)
     username: Mapped[str] = mapped_column(sa.String(128))
-    # casefolded username: uniqueness per environment is case-insensitive
-    username_key: Mapped[str] = mapped_column(sa.String(128))
+    # casefolded username (users.service.username_key): uniqueness per environment is
+    # case-insensitive; casefolding can lengthen a string, hence the wider column
+    username_key: Mapped[str] = mapped_column(sa.String(384))
     email: Mapped[str | None] = mapped_column(sa.String(320), index=True)
     email_verified: Mapped[bool] = mapped_column(default=False)
     name_given: Mapped[str | None] = mapped_column(sa.String(256))
@@ -62,7 +64,7 @@ class User(IdMixin, TimestampMixin, Base):
     nickname: Mapped[str | None] = mapped_column(sa.String(256))
     title: Mapped[str | None] = mapped_column(sa.String(256))
     preferred_language: Mapped[str | None] = mapped_column(sa.String(64))
-    locale: Mapped[str | None] = mapped_column(sa.String(64))
+    locale: Mapped[str | None] = mapped_column(sa.String(256))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     address_street_address: Mapped[str | None] = mapped_column(sa.String(256))
     address_locality: Mapped[str | None] = mapped_column(sa.String(256))
@@ -108,7 +110,7 @@ class UserPassword(Base):
     last_changed_at: Mapped[datetime]
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
-    # previous hashes, newest first: [{"hash": ..., "changedAt": ...}]
+    # previous hashes, newest first: [{"hash": ..., "changedAt": <when it was replaced>}]
     history: Mapped[list[Any]] = mapped_column(default=list)
     recovery_code_digest: Mapped[str | None] = mapped_column(sa.String(128))
     recovery_code_expires_at: Mapped[datetime | None]
@@ -127,7 +129,10 @@ class Group(IdMixin, TimestampMixin, Base):
     external_id: Mapped[str | None] = mapped_column(sa.String(1024))
     custom_data: Mapped[dict[str, Any] | None]
 
-    __table_args__ = (sa.UniqueConstraint("environment_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("environment_id", "name"),
+        sa.Index("ix_groups_environment_created", "environment_id", "created_at", "id"),
+    )
 
 
 class GroupMembership(Base):
@@ -156,7 +161,13 @@ class SchemaAttribute(IdMixin, TimestampMixin, Base):
     required: Mapped[bool] = mapped_column(default=False)
     unique: Mapped[bool] = mapped_column(default=False)
     multi_valued: Mapped[bool] = mapped_column(default=False)
+    # STRING only; None when the values are free: [{"value", "archived", "description"?}], values
+    # unique case-insensitively; an archived value stays valid on users who have it but is not
+    # offered for new ones.
     enumerated_values: Mapped[list[Any] | None]
+    # STRING only; None when there is none: {"pattern", "requirements",
+    # "valuesPatternShouldMatch": [...], "valuesPatternShouldNotMatch": [...]}. A value is valid
+    # when the whole of it matches `pattern` (schema.service.pattern_matches).
     regex_validation: Mapped[dict[str, Any] | None]
 
     __table_args__ = (sa.UniqueConstraint("environment_id", "name"),)

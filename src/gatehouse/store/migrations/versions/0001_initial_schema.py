@@ -94,6 +94,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "family_access_tokens",
+        sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("family", sa.Uuid(), nullable=False),
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_family_access_tokens_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_family_access_tokens")),
+    )
+    with op.batch_alter_table("family_access_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_family_access_tokens_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_family_access_tokens_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_family_access_tokens_family"), ["family"], unique=False
+        )
+
+    op.create_table(
         "password_policies",
         sa.Column("environment_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
@@ -146,6 +171,27 @@ def upgrade() -> None:
     with op.batch_alter_table("resources", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_resources_environment_id"), ["environment_id"], unique=False
+        )
+
+    op.create_table(
+        "revoked_access_tokens",
+        sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_revoked_access_tokens_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_access_tokens")),
+    )
+    with op.batch_alter_table("revoked_access_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_revoked_access_tokens_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_revoked_access_tokens_expires_at"), ["expires_at"], unique=False
         )
 
     op.create_table(
@@ -493,6 +539,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "resource_secrets",
+        sa.Column("resource_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("secret_sealed", sa.Text(), nullable=False),
+        sa.Column("secret_digest", sa.String(length=64), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resource_id"],
+            ["resources.id"],
+            name=op.f("fk_resource_secrets_resource_id_resources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resource_secrets")),
+    )
+    with op.batch_alter_table("resource_secrets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_resource_secrets_resource_id"), ["resource_id"], unique=False
+        )
+
+    op.create_table(
         "sign_on_policy_actions",
         sa.Column("environment_id", sa.Uuid(), nullable=False),
         sa.Column("policy_id", sa.Uuid(), nullable=False),
@@ -575,6 +644,24 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "used_client_assertions",
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("jti", sa.String(length=256), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_used_client_assertions_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("application_id", "jti", name=op.f("pk_used_client_assertions")),
+    )
+    with op.batch_alter_table("used_client_assertions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_used_client_assertions_expires_at"), ["expires_at"], unique=False
+        )
+
+    op.create_table(
         "application_grant_scopes",
         sa.Column("grant_id", sa.Uuid(), nullable=False),
         sa.Column("scope_id", sa.Uuid(), nullable=False),
@@ -625,6 +712,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_groups_environment_created", ["environment_id", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_groups_environment_id"), ["environment_id"], unique=False
         )
 
@@ -633,7 +723,7 @@ def upgrade() -> None:
         sa.Column("environment_id", sa.Uuid(), nullable=False),
         sa.Column("population_id", sa.Uuid(), nullable=False),
         sa.Column("username", sa.String(length=128), nullable=False),
-        sa.Column("username_key", sa.String(length=128), nullable=False),
+        sa.Column("username_key", sa.String(length=384), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("email_verified", sa.Boolean(), nullable=False),
         sa.Column("name_given", sa.String(length=256), nullable=True),
@@ -645,7 +735,7 @@ def upgrade() -> None:
         sa.Column("nickname", sa.String(length=256), nullable=True),
         sa.Column("title", sa.String(length=256), nullable=True),
         sa.Column("preferred_language", sa.String(length=64), nullable=True),
-        sa.Column("locale", sa.String(length=64), nullable=True),
+        sa.Column("locale", sa.String(length=256), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("address_street_address", sa.String(length=256), nullable=True),
         sa.Column("address_locality", sa.String(length=256), nullable=True),
@@ -729,6 +819,78 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "outbox_messages",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("template", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=512), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("variables", sa.JSON(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivery_error", sa.Text(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_outbox_messages_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_outbox_messages_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_messages_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_messages_recipient"), ["recipient"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outbox_messages_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "sessions",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column(
+            "authenticated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("last_used_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("authenticators", sa.JSON(), nullable=False),
+        sa.Column("amr", sa.JSON(), nullable=False),
+        sa.Column("remote_ip", sa.String(length=64), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_sessions_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_sessions_token_digest")),
+    )
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sessions_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_sessions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "user_passwords",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=False),
@@ -754,12 +916,194 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_passwords")),
     )
+    op.create_table(
+        "authorization_codes",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("code_digest", sa.String(length=64), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=True),
+        sa.Column("redirect_uri", sa.String(length=2048), nullable=True),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("nonce", sa.String(length=512), nullable=True),
+        sa.Column("code_challenge", sa.String(length=128), nullable=True),
+        sa.Column("code_challenge_method", sa.String(length=8), nullable=True),
+        sa.Column("auth_time", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acr", sa.String(length=256), nullable=True),
+        sa.Column("amr", sa.JSON(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("redeemed_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("token_family", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_authorization_codes_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_authorization_codes_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_authorization_codes_session_id_sessions"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_authorization_codes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_authorization_codes")),
+        sa.UniqueConstraint("code_digest", name=op.f("uq_authorization_codes_code_digest")),
+    )
+    with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_authorization_codes_environment_id"), ["environment_id"], unique=False
+        )
+
+    op.create_table(
+        "flows",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=64), nullable=False),
+        sa.Column("request", sa.JSON(), nullable=False),
+        sa.Column("policies", sa.JSON(), nullable=False),
+        sa.Column("position", sa.JSON(), nullable=False),
+        sa.Column("state", sa.JSON(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("session_id", sa.Uuid(), nullable=True),
+        sa.Column("interaction_digest", sa.String(length=64), nullable=True),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_flows_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_flows_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_flows_session_id_sessions"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_flows_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flows")),
+    )
+    with op.batch_alter_table("flows", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_flows_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_flows_expires_at"), ["expires_at"], unique=False)
+
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("family", sa.Uuid(), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=True),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("auth_time", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acr", sa.String(length=256), nullable=True),
+        sa.Column("amr", sa.JSON(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "family_expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_refresh_tokens_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_refresh_tokens_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["sessions.id"],
+            name=op.f("fk_refresh_tokens_session_id_sessions"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_refresh_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_refresh_tokens_token_digest")),
+    )
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_refresh_tokens_application_id"), ["application_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_refresh_tokens_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_refresh_tokens_family"), ["family"], unique=False)
+        batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_user_id"))
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_family"))
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_environment_id"))
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_application_id"))
+
+    op.drop_table("refresh_tokens")
+    with op.batch_alter_table("flows", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flows_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_flows_environment_id"))
+
+    op.drop_table("flows")
+    with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_authorization_codes_environment_id"))
+
+    op.drop_table("authorization_codes")
     op.drop_table("user_passwords")
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sessions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_sessions_environment_id"))
+
+    op.drop_table("sessions")
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_user_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_recipient"))
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_environment_id"))
+
+    op.drop_table("outbox_messages")
     with op.batch_alter_table("group_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_group_memberships_group_id"))
 
@@ -774,12 +1118,17 @@ def downgrade() -> None:
     op.drop_table("users")
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_groups_environment_id"))
+        batch_op.drop_index("ix_groups_environment_created")
 
     op.drop_table("groups")
     with op.batch_alter_table("application_grant_scopes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_grant_scopes_scope_id"))
 
     op.drop_table("application_grant_scopes")
+    with op.batch_alter_table("used_client_assertions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_used_client_assertions_expires_at"))
+
+    op.drop_table("used_client_assertions")
     with op.batch_alter_table("sign_on_policy_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sign_on_policy_assignments_policy_id"))
         batch_op.drop_index(batch_op.f("ix_sign_on_policy_assignments_environment_id"))
@@ -791,6 +1140,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sign_on_policy_actions_environment_id"))
 
     op.drop_table("sign_on_policy_actions")
+    with op.batch_alter_table("resource_secrets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resource_secrets_resource_id"))
+
+    op.drop_table("resource_secrets")
     with op.batch_alter_table("resource_scopes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_scopes_resource_id"))
         batch_op.drop_index(batch_op.f("ix_resource_scopes_environment_id"))
@@ -838,6 +1191,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_role_assignments_actor")
 
     op.drop_table("role_assignments")
+    with op.batch_alter_table("revoked_access_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_revoked_access_tokens_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_revoked_access_tokens_environment_id"))
+
+    op.drop_table("revoked_access_tokens")
     with op.batch_alter_table("resources", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resources_environment_id"))
 
@@ -846,6 +1204,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_password_policies_environment_id"))
 
     op.drop_table("password_policies")
+    with op.batch_alter_table("family_access_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_family_access_tokens_family"))
+        batch_op.drop_index(batch_op.f("ix_family_access_tokens_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_family_access_tokens_environment_id"))
+
+    op.drop_table("family_access_tokens")
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_applications_environment_id"))
 
