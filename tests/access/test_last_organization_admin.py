@@ -5,8 +5,12 @@ organization's only Organization Admin here."""
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+import sqlalchemy as sa
+
+from gatehouse.access.models import RoleAssignment
 from tests.access.rows import create_client, delete_application
 from tests.support.api import Api, Credentials, assert_error
 
@@ -65,3 +69,33 @@ async def test_assignment_of_a_deleted_actor_does_not_count_as_another_admin(
     last = await _bootstrap_organization_admin(admin, roles, credentials)
     assert_error(await admin.delete(last), 400, "REQUEST_FAILED")
     assert (await admin.get(last)).status_code == 200
+
+
+async def test_deleting_a_user_revokes_its_role_assignments(app, admin, env: str, roles) -> None:
+    user = (
+        await admin.post(f"/environments/{env}/users", json={"username": f"admin-{env[:8]}"})
+    ).json()
+    created = await admin.post(
+        f"/environments/{env}/users/{user['id']}/roleAssignments",
+        json={
+            "role": {"id": roles["Identity Data Admin"]},
+            "scope": {"id": env, "type": "ENVIRONMENT"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert (await admin.delete(f"/environments/{env}/users/{user['id']}")).status_code == 204
+    async with app.state.runtime.sessions() as session:
+        left = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RoleAssignment)
+            .where(RoleAssignment.actor_id == uuid.UUID(user["id"]))
+        )
+    assert left == 0
+
+
+async def test_the_environment_of_the_last_organization_admin_cannot_be_deleted(
+    admin: Api, credentials: Credentials
+) -> None:
+    response = await admin.delete(f"/environments/{credentials.environment_id}")
+    assert_error(response, 400, "REQUEST_FAILED")
+    assert (await admin.get(f"/environments/{credentials.environment_id}")).status_code == 200

@@ -299,3 +299,24 @@ async def test_a_list_shows_only_the_users_of_its_environment(
     mine = (await admin.get(f"/environments/{env}/users")).json()
     assert [u["username"] for u in mine["_embedded"]["users"]] == ["alice"]
     assert mine["count"] == 1
+
+
+async def test_not_matches_users_without_the_attribute(admin: Api, env: str) -> None:
+    for username, email in (
+        ("with-mail", "a@example.com"),
+        ("no-mail", None),
+        ("other", "b@test.org"),
+    ):
+        body: dict[str, Any] = {"username": username}
+        if email:
+            body["email"] = email
+        await admin.create(f"/environments/{env}/users", body)
+
+    async def names(expression: str) -> list[str]:
+        response = await admin.get(f"/environments/{env}/users", params={"filter": expression})
+        assert response.status_code == 200, response.text
+        return sorted(user["username"] for user in response.json()["_embedded"]["users"])
+
+    assert await names('email ew "@example.com"') == ["with-mail"]
+    assert await names('not (email ew "@example.com")') == ["no-mail", "other"]
+    assert await names("not (email pr)") == ["no-mail"]

@@ -332,6 +332,27 @@ async def _ensure_new(
         )
 
 
+async def revoke_actor_roles(session: AsyncSession, actor_type: str, actor_id: uuid.UUID) -> None:
+    """Remove every role assignment of an actor that is being deleted. Refused (REQUEST_FAILED)
+    when one of them is the organization's last Organization Admin: the organization must never
+    be left without an administrator."""
+    assignments = (
+        await session.scalars(
+            sa.select(RoleAssignment).where(
+                RoleAssignment.actor_type == actor_type, RoleAssignment.actor_id == actor_id
+            )
+        )
+    ).all()
+    for assignment in assignments:
+        if await is_last_organization_admin(session, assignment):
+            raise request_failed(
+                f"This {actor_type.lower()} holds the organization's last Organization Admin role "
+                "assignment: assign the role to another actor first."
+            )
+        await session.delete(assignment)
+    await session.flush()
+
+
 async def is_last_organization_admin(session: AsyncSession, assignment: RoleAssignment) -> bool:
     """Whether `assignment` is the organization's only Organization Admin assignment held by an
     actor that still exists. Locks the role, so concurrent revocations are counted one by one."""
@@ -350,6 +371,24 @@ async def is_last_organization_admin(session: AsyncSession, assignment: RoleAssi
         )
     )
     return not others
+
+
+async def holds_last_organization_admin(session: AsyncSession, environment: Environment) -> bool:
+    """Whether deleting `environment` would take every Organization Admin of its organization with
+    it: some actor of the environment holds the role, and no existing actor elsewhere does."""
+    role = await session.scalar(
+        sa.select(Role).where(Role.name == ORGANIZATION_ADMIN).with_for_update()
+    )
+    if role is None:
+        return False
+    held = sa.select(RoleAssignment.environment_id).where(
+        RoleAssignment.role_id == role.id,
+        RoleAssignment.scope_type == ORGANIZATION,
+        RoleAssignment.scope_id == environment.organization_id,
+        _actor_exists(),
+    )
+    holders = set(await session.scalars(held))
+    return environment.id in holders and holders == {environment.id}
 
 
 def _actor_exists() -> sa.ColumnElement[bool]:

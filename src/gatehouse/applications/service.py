@@ -58,9 +58,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.access.authz import Caller
-from gatehouse.access.models import RoleAssignment
 from gatehouse.access.roles import ENVIRONMENT
-from gatehouse.access.service import grant_role, is_last_organization_admin
+from gatehouse.access.service import grant_role, revoke_actor_roles
 from gatehouse.applications import secrets
 from gatehouse.applications.models import (
     Application,
@@ -192,21 +191,7 @@ async def update_application(
 async def delete_application(session: AsyncSession, application: Application) -> None:
     """Its secrets, grants and mappings go with it (ON DELETE CASCADE), and so do its role
     assignments, unless one is the organization's last Organization Admin."""
-    assignments = (
-        await session.scalars(
-            sa.select(RoleAssignment).where(
-                RoleAssignment.actor_type == "APPLICATION",
-                RoleAssignment.actor_id == application.id,
-            )
-        )
-    ).all()
-    for assignment in assignments:
-        if await is_last_organization_admin(session, assignment):
-            raise request_failed(
-                "The application holds the organization's last Organization Admin role "
-                "assignment: assign the role to another actor before deleting it."
-            )
-        await session.delete(assignment)
+    await revoke_actor_roles(session, "APPLICATION", application.id)
     await session.delete(application)
     await session.flush()
 

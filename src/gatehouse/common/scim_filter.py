@@ -313,6 +313,15 @@ def _escape_like(value: str) -> str:
 
 
 def _compare(attribute: Attribute, node: _Compare, schema: Schema) -> Any:
+    """A comparison that is never SQL NULL: a missing value simply does not match, so `not (...)`
+    around it matches the users without the attribute, as SCIM means."""
+    condition = _comparison(attribute, node, schema)
+    if node.op == "ne" or node.value is None:
+        return condition
+    return sa.and_(attribute.expression.is_not(None), condition)
+
+
+def _comparison(attribute: Attribute, node: _Compare, schema: Schema) -> Any:
     op, value, column = node.op, node.value, attribute.expression
     if value is None:
         if op == "eq":

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.access.authz import Caller
-from gatehouse.access.service import grant_creator_roles
+from gatehouse.access.service import grant_creator_roles, holds_last_organization_admin
 from gatehouse.common import scim_filter
-from gatehouse.common.errors import not_found, uniqueness_violation
+from gatehouse.common.errors import not_found, request_failed, uniqueness_violation
 from gatehouse.common.pagination import Order, Page, fetch_page
 from gatehouse.crypto.keys import create_signing_key
 from gatehouse.crypto.sealing import Sealer
@@ -89,6 +89,13 @@ async def set_environment_type(
 
 
 async def delete_environment(session: AsyncSession, environment: Environment) -> None:
+    """Everything of the environment goes with it (ON DELETE CASCADE), except that the
+    organization must keep an Organization Admin."""
+    if await holds_last_organization_admin(session, environment):
+        raise request_failed(
+            "Actors of this environment hold the organization's only Organization Admin role "
+            "assignments: assign the role to an actor of another environment first."
+        )
     await session.delete(environment)
     await session.flush()
 

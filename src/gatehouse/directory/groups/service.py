@@ -13,7 +13,7 @@ from collections.abc import Iterable, Set
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.access.models import RoleAssignment
+from gatehouse.access.service import revoke_actor_roles
 from gatehouse.common import clock, scim_filter
 from gatehouse.common.errors import invalid_value, not_found, uniqueness_violation
 from gatehouse.common.pagination import Order, Page, fetch_page
@@ -95,11 +95,7 @@ async def update_group(session: AsyncSession, group: Group, data: GroupWrite) ->
 
 async def delete_group(session: AsyncSession, group: Group) -> None:
     """Deletes the group, its memberships and the roles assigned to it."""
-    await session.execute(
-        sa.delete(RoleAssignment).where(
-            RoleAssignment.actor_type == "GROUP", RoleAssignment.actor_id == group.id
-        )
-    )
+    await revoke_actor_roles(session, "GROUP", group.id)
     await session.delete(group)
     await session.flush()
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.access.service import revoke_actor_roles
 from gatehouse.common import clock, scim_filter
 from gatehouse.common.errors import (
     forbidden,
@@ -300,7 +301,9 @@ async def patch_user(session: AsyncSession, user: User, data: UserPatch) -> User
 
 
 async def delete_user(session: AsyncSession, user: User) -> None:
-    """The password row and group memberships go with the user (ON DELETE CASCADE)."""
+    """The password row and group memberships go with the user (ON DELETE CASCADE); its role
+    assignments are revoked (refused if it holds the last Organization Admin)."""
+    await revoke_actor_roles(session, "USER", user.id)
     await session.delete(user)
     await session.flush()
 
