@@ -1,0 +1,116 @@
+"""The outbox: every message Gatehouse sends is recorded here, in the unit of work of the request
+that sent it, with how its delivery went when a channel is configured (SMTP for e-mail). Without
+one the outbox is the delivery: admins and tests read it through
+GET /v1/environments/{envId}/outbox (a Gatehouse extension).
+
+A delivery failure is recorded on the message (`delivery_error`) and logged; it never loses the
+row nor fails the request that sent it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.common import clock
+from gatehouse.common.errors import Detail, Problem, not_found
+from gatehouse.common.ids import new_id
+from gatehouse.common.pagination import Order, Page, fetch_page
+from gatehouse.directory.models import User
+from gatehouse.notifications import smtp, templates
+from gatehouse.notifications.models import OutboxMessage
+from gatehouse.runtime import Runtime
+from gatehouse.settings import Settings
+
+log = logging.getLogger("gatehouse.notifications")
+
+EMAIL = "EMAIL"
+MAX_ERROR_LENGTH = 1000
+NEWEST_FIRST = Order(OutboxMessage.created_at, descending=True)
+
+
+async def send_email(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    environment_id: uuid.UUID,
+    user: User,
+    template: str,
+    variables: dict[str, str],
+) -> OutboxMessage:
+    """Write the message of `template` to `user`'s e-mail address into the outbox, and deliver it
+    over SMTP when settings.smtp_host is set. `variables` fill the template; `username` defaults
+    to the user's. A user without an e-mail address is a REQUEST_FAILED problem."""
+    if not user.email:
+        raise Problem(
+            400,
+            "REQUEST_FAILED",
+            "The request could not be completed. The user has no email address to send to.",
+            [Detail("INVALID_VALUE", "The user has no email address.", "email")],
+        )
+    values = {"username": user.username, **variables}
+    email = templates.render(template, values)
+    message = OutboxMessage(
+        id=new_id(),
+        environment_id=environment_id,
+        user_id=user.id,
+        channel=EMAIL,
+        recipient=user.email,
+        template=template,
+        subject=email.subject,
+        body=email.text,
+        variables=dict(variables),
+        created_at=clock.now(),
+    )
+    # Deliver before writing, so no database write is held open while the SMTP server answers.
+    if runtime.settings.smtp_host:
+        await _deliver(runtime.settings, message, email)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def _deliver(
+    settings: Settings, message: OutboxMessage, email: templates.RenderedEmail
+) -> None:
+    try:
+        await smtp.send(settings, smtp.build_message(settings, message.recipient, email))
+    except smtp.DeliveryError as exc:
+        log.warning("delivery of outbox message %s failed: %s", message.id, exc)
+        message.delivery_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    else:
+        message.delivered_at = clock.now()
+
+
+async def list_messages(
+    session: AsyncSession,
+    environment_id: uuid.UUID,
+    *,
+    recipient: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """The environment's messages, newest first; `recipient` matches case-insensitively."""
+    stmt = sa.select(OutboxMessage).where(OutboxMessage.environment_id == environment_id)
+    if recipient is not None:
+        stmt = stmt.where(sa.func.lower(OutboxMessage.recipient) == recipient.lower())
+    return await fetch_page(
+        session,
+        stmt,
+        id_column=OutboxMessage.id,
+        order=NEWEST_FIRST,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def get_message(
+    session: AsyncSession, environment_id: uuid.UUID, message_id: uuid.UUID
+) -> OutboxMessage:
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.environment_id != environment_id:
+        raise not_found("The message was not found.")
+    return message
