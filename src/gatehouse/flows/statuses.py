@@ -1,0 +1,85 @@
+"""Flow statuses and flow actions (pingone/09 sections 2 and 3).
+
+Statuses are PingOne's names. Where PingOne's documentation is silent, the choices are:
+
+- IDENTIFIER_FIRST asks for the identifier in SIGN_ON_REQUIRED (PingOne's status for `user.lookup`)
+  and then for the password in PASSWORD_REQUIRED. A LOGIN action also asks for the password alone
+  (PASSWORD_REQUIRED) when the browser's session already names the user.
+- Registration, recovery and password changes use PingOne's VERIFICATION_CODE_REQUIRED,
+  RECOVERY_CODE_REQUIRED, MUST_CHANGE_PASSWORD and PASSWORD_EXPIRED.
+- COMPLETED and FAILED end the flow.
+
+An action is chosen by the request's media type, `application/vnd.pingidentity.<action>+json`
+(`+json` may be left out). `ACTION_COMPLETED` is never stored: a handler returns it to say the
+policy action it served is done and the engine moves on to the next one.
+"""
+
+from __future__ import annotations
+
+USERNAME_PASSWORD_REQUIRED = "USERNAME_PASSWORD_REQUIRED"
+SIGN_ON_REQUIRED = "SIGN_ON_REQUIRED"
+PASSWORD_REQUIRED = "PASSWORD_REQUIRED"
+MUST_CHANGE_PASSWORD = "MUST_CHANGE_PASSWORD"
+PASSWORD_EXPIRED = "PASSWORD_EXPIRED"
+RECOVERY_CODE_REQUIRED = "RECOVERY_CODE_REQUIRED"
+VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
+PROFILE_DATA_REQUIRED = "PROFILE_DATA_REQUIRED"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+
+TERMINAL = frozenset({COMPLETED, FAILED})
+ACTION_COMPLETED = "ACTION_COMPLETED"
+
+SESSION_RESET = "session.reset"
+USERNAME_PASSWORD_CHECK = "usernamePassword.check"
+USER_LOOKUP = "user.lookup"
+USER_REGISTER = "user.register"
+USER_VERIFY = "user.verify"
+SEND_VERIFICATION_CODE = "user.sendVerificationCode"
+PASSWORD_FORGOT = "password.forgot"
+PASSWORD_RECOVER = "password.recover"
+SEND_RECOVERY_CODE = "password.sendRecoveryCode"
+PASSWORD_RESET = "password.reset"
+USER_UPDATE = "user.update"
+
+# Every action PingOne's flows API names: one Gatehouse does not offer in a status is refused
+# with 400 INVALID_REQUEST; any other media type with 415.
+KNOWN_ACTIONS = frozenset(
+    {
+        SESSION_RESET,
+        USERNAME_PASSWORD_CHECK,
+        USER_LOOKUP,
+        USER_REGISTER,
+        USER_VERIFY,
+        SEND_VERIFICATION_CODE,
+        PASSWORD_FORGOT,
+        PASSWORD_RECOVER,
+        SEND_RECOVERY_CODE,
+        PASSWORD_RESET,
+        USER_UPDATE,
+        "user.confirm",
+        "user.consent",
+        "device.select",
+        "otp.check",
+        "assertion.check",
+        "kerberos.lookup",
+        "deviceAuthGrant.userCode.verify",
+        "deviceAuthGrant.consent",
+    }
+)
+
+MEDIA_TYPE_PREFIX = "application/vnd.pingidentity."
+MEDIA_TYPE_SUFFIX = "+json"
+
+
+_BY_LOWER_NAME = {action.lower(): action for action in KNOWN_ACTIONS}
+
+
+def action_of(media_type: str | None) -> str | None:
+    """The flow action a media type selects (media types compare case-insensitively), or None
+    when it names none we know."""
+    lowered = (media_type or "").strip().lower()
+    if not lowered.startswith(MEDIA_TYPE_PREFIX):
+        return None
+    name = lowered.removeprefix(MEDIA_TYPE_PREFIX).removesuffix(MEDIA_TYPE_SUFFIX)
+    return _BY_LOWER_NAME.get(name)
