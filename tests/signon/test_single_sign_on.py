@@ -209,3 +209,19 @@ async def test_acr_values_choose_among_the_assigned_policies(
         resumed = await browser.resume(chosen)
         code = support.query_of(resumed.headers["location"])["code"]
     assert (await claims(admin, env, client, code))["acr"] == "Identifier_First"
+
+
+async def test_the_default_policy_signs_on_once_per_eight_hours(
+    app: Any, admin: Api, env: str
+) -> None:
+    client = await support.application(admin, env)  # no assignment: Single_Factor applies
+    person = await support.user(admin, env)
+    async with Browser(app, env) as browser:
+        await browser.code_for(client, person["username"])
+        again = await browser.authorize(client)
+        assert again.status_code == 302
+        assert again.headers["location"].startswith(support.REDIRECT_URI)
+        assert "code" in support.query_of(again.headers["location"])
+        clock.advance(28801)
+        later = await browser.authorize(client)
+        assert "/signon/" in later.headers["location"]
