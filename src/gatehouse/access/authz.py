@@ -2,12 +2,20 @@
 
 A caller is the application (worker) or user named by a verified access token; its grants are its
 role assignments, each a set of permissions over the organization, an environment or a population.
+
+Self-service (PingOne API scopes p1:read:user and p1:update:user): a user's token carrying them may
+read (GET) or update (PUT, PATCH) the user's own resource, /environments/{envId}/users/{userId}
+itself, whatever roles the user holds. It is granted per request, for that request only, as a
+grant over the user's population, so the routes limit themselves to it as for any
+population-scoped administrator.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +77,32 @@ class Caller:
         return grant.scope_type == ENVIRONMENT and grant.scope_id == environment.id
 
 
-async def caller_from_token(session: AsyncSession, token: str, api_audience: str) -> Caller | None:
+# scope -> (permission, methods) on the user's own resource
+SELF_SERVICE: dict[str, tuple[str, frozenset[str]]] = {
+    "p1:read:user": ("users:read", frozenset({"GET"})),
+    "p1:update:user": ("users:update", frozenset({"PUT", "PATCH"})),
+}
+SELF_SERVICE_ROLE = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The management request being authorized, as far as self-service needs to know it: its
+    method, and the user whose own resource its path is (None for any other path)."""
+
+    method: str
+    user_id: str | None = None
+
+
+def request_target(method: str, path: str, path_params: Mapping[str, Any]) -> Target:
+    user_id = path_params.get("user_id")
+    own_resource = isinstance(user_id, str) and path.rstrip("/").endswith(f"/users/{user_id}")
+    return Target(method.upper(), user_id if own_resource else None)
+
+
+async def caller_from_token(
+    session: AsyncSession, token: str, api_audience: str, target: Target | None = None
+) -> Caller | None:
     verified = await verify_access_token(session, token)
     if verified is None:
         return None
@@ -86,20 +119,38 @@ async def caller_from_token(session: AsyncSession, token: str, api_audience: str
     actor = await _actor(session, environment_id, claims)
     if actor is None:
         return None
-    actor_type, actor_ids = actor
+    actor_type, actor_ids, user = actor
+    grants = await grants_of(session, actor_ids)
+    if user is not None and target is not None:
+        grants += self_service_grants(user, str(claims.get("scope", "")).split(), target)
     return Caller(
         actor_type=actor_type,
         actor_id=actor_ids[0],
         environment_id=environment_id,
         organization_id=environment.organization_id,
-        grants=await grants_of(session, actor_ids),
+        grants=grants,
     )
+
+
+def self_service_grants(user: User, scopes: list[str], target: Target) -> list[Grant]:
+    """What a user's self-service scopes allow on `target`: only on the user's own resource."""
+    if target.user_id != str(user.id):
+        return []
+    permissions = frozenset(
+        permission
+        for scope, (permission, methods) in SELF_SERVICE.items()
+        if scope in scopes and target.method in methods
+    )
+    if not permissions:
+        return []
+    return [Grant(SELF_SERVICE_ROLE, "Self-service", permissions, POPULATION, user.population_id)]
 
 
 async def _actor(
     session: AsyncSession, environment_id: uuid.UUID, claims: dict[str, object]
-) -> tuple[str, list[uuid.UUID]] | None:
-    """The actor type and the ids whose role assignments apply (a user's include its groups)."""
+) -> tuple[str, list[uuid.UUID], User | None] | None:
+    """The actor type, the ids whose role assignments apply (a user's include its groups), and
+    the user."""
     try:
         subject = uuid.UUID(str(claims["sub"])) if claims.get("sub") else None
         client_id = uuid.UUID(str(claims.get("client_id")))
@@ -112,7 +163,7 @@ async def _actor(
         groups = await session.scalars(
             sa.select(GroupMembership.group_id).where(GroupMembership.user_id == user.id)
         )
-        return "USER", [user.id, *groups]
+        return "USER", [user.id, *groups], user
     application = await session.get(Application, client_id)
     if (
         application is None
@@ -120,7 +171,7 @@ async def _actor(
         or not application.enabled
     ):
         return None
-    return "APPLICATION", [application.id]
+    return "APPLICATION", [application.id], None
 
 
 async def grants_of(session: AsyncSession, actor_ids: list[uuid.UUID]) -> list[Grant]:

@@ -12,7 +12,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from gatehouse.access.authz import Caller, caller_from_token
+from gatehouse.access.authz import Caller, caller_from_token, request_target
 from gatehouse.common.errors import forbidden, not_found, unauthorized
 from gatehouse.common.urls import Urls, urls_for
 from gatehouse.environments.models import Environment
@@ -34,7 +34,10 @@ async def _caller(request: Request, session: AsyncSession = db_session) -> Calle
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("The request could not be completed. An access token is required.")
     caller = await caller_from_token(
-        session, token.strip(), runtime_of(request).settings.api_audience
+        session,
+        token.strip(),
+        runtime_of(request).settings.api_audience,
+        request_target(request.method, request.url.path, request.path_params),
     )
     if caller is None:
         raise unauthorized()

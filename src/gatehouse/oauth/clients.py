@@ -1,54 +1,118 @@
-"""Client authentication at the token endpoint (RFC 6749 section 2.3): client_secret_basic and
-client_secret_post, each accepted only when it is the application's tokenEndpointAuthMethod."""
+"""Client authentication (RFC 6749 section 2.3, OIDC Core section 9, RFC 7523 sections 2.2 and 3):
+client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt and none, each accepted
+only when it is the application's tokenEndpointAuthMethod."""
 
 from __future__ import annotations
 
 import base64
-import binascii
+import json
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote_plus
 
+import httpx
+import sqlalchemy as sa
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, OctKey
+from joserfc.jws import extract_compact
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import Application
-from gatehouse.applications.secrets import check_secret
+from gatehouse.applications.secrets import check_secret, reveal, secrets_of
+from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.errors import invalid_client, invalid_request
+from gatehouse.oauth.models import UsedClientAssertion
+
+BASIC, POST = "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"
+SECRET_JWT, PRIVATE_KEY_JWT, NONE = "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT", "NONE"
+AUTH_METHODS = (BASIC, POST, SECRET_JWT, PRIVATE_KEY_JWT, NONE)
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+SIGNATURE_ALGORITHMS = (
+    *("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
+    *("ES256", "ES384", "ES512", "EdDSA"),
+)
+CLOCK_SKEW = 60
+MAX_JTI = 256
+# RFC 7523 3, item 4: an exp unreasonably far in the future may be refused (it also bounds how
+# long a used jti is kept)
+MAX_ASSERTION_LIFETIME = 86400
 
 
 @dataclass(frozen=True)
 class PresentedCredentials:
-    method: str  # CLIENT_SECRET_BASIC | CLIENT_SECRET_POST | NONE
+    method: str  # one of AUTH_METHODS
     client_id: str
-    secret: str | None
+    secret: str | None = None
+    assertion: str | None = None
 
 
 def presented_credentials(
     authorization: str | None, form: Mapping[str, str]
 ) -> PresentedCredentials:
+    """How the client authenticates, read from the request; one method only (2.3)."""
     scheme, _, value = (authorization or "").partition(" ")
+    in_form = [name for name in ("client_secret", "client_assertion") if form.get(name)]
     if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            raise invalid_client("Malformed HTTP Basic credentials.", "Basic") from None
-        client_id, separator, secret = decoded.partition(":")
-        if not separator:
-            raise invalid_client("Malformed HTTP Basic credentials.", "Basic")
-        if form.get("client_secret"):
+        if in_form:
             raise invalid_request("Use one client authentication method, not several.")
-        # RFC 6749 2.3.1: both parts are form-urlencoded before Basic encoding.
-        return PresentedCredentials(
-            "CLIENT_SECRET_BASIC", unquote_plus(client_id), unquote_plus(secret)
-        )
+        client_id, secret = _basic(value)
+        return PresentedCredentials(BASIC, client_id, secret)
+    if len(in_form) > 1:
+        raise invalid_request("Use one client authentication method, not several.")
+    if form.get("client_assertion_type") or form.get("client_assertion"):
+        return _assertion(form)
     client_id = form.get("client_id")
     if not client_id:
         raise invalid_client("Client authentication is required.")
     if form.get("client_secret") is not None:
-        return PresentedCredentials("CLIENT_SECRET_POST", client_id, form["client_secret"])
-    return PresentedCredentials("NONE", client_id, None)
+        return PresentedCredentials(POST, client_id, form["client_secret"])
+    return PresentedCredentials(NONE, client_id)
+
+
+def _basic(value: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or a non-ASCII header
+        raise invalid_client("Malformed HTTP Basic credentials.", "Basic") from None
+    client_id, separator, secret = decoded.partition(":")
+    if not separator or not client_id:
+        raise invalid_client("Malformed HTTP Basic credentials.", "Basic")
+    # 2.3.1: both parts are form-urlencoded before Basic encoding.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _assertion(form: Mapping[str, str]) -> PresentedCredentials:
+    """RFC 7523 2.2: the client is the assertion's subject; client_id, when sent, must agree."""
+    if form.get("client_assertion_type") != JWT_BEARER:
+        raise invalid_client(f"client_assertion_type must be {JWT_BEARER}.")
+    assertion = form.get("client_assertion") or ""
+    header, claims = _unverified(assertion)
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise invalid_client("The client assertion has no sub.")
+    if form.get("client_id") not in (None, subject):
+        raise invalid_client("client_id does not match the client assertion's subject.")
+    method = SECRET_JWT if header.get("alg") in HMAC_ALGORITHMS else PRIVATE_KEY_JWT
+    return PresentedCredentials(method, subject, assertion=assertion)
+
+
+def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        compact = extract_compact(assertion.encode())
+        claims = json.loads(compact.payload)
+    except (JoseError, ValueError, TypeError):
+        raise invalid_client("The client assertion is not a signed JWT.") from None
+    if not isinstance(claims, dict):
+        raise invalid_client("The client assertion is not a signed JWT.")
+    return dict(compact.protected), claims
 
 
 async def authenticate_client(
@@ -56,18 +120,24 @@ async def authenticate_client(
     sealer: Sealer,
     environment_id: uuid.UUID,
     credentials: PresentedCredentials,
+    audiences: Collection[str] = (),
 ) -> Application:
-    scheme = "Basic" if credentials.method == "CLIENT_SECRET_BASIC" else None
-    application = await _application(session, environment_id, credentials.client_id)
+    """The enabled application of the environment that `credentials` prove; invalid_client
+    otherwise. `audiences` are the values a client assertion's aud may name (RFC 7523 3, item 3)."""
+    scheme = "Basic" if credentials.method == BASIC else None
+    application = await find_application(session, environment_id, credentials.client_id)
     if application is None or not application.enabled:
         raise invalid_client("Unknown or disabled client.", scheme)
-    expected = application.config.get("tokenEndpointAuthMethod", "CLIENT_SECRET_BASIC")
+    expected = application.config.get("tokenEndpointAuthMethod", BASIC)
     if credentials.method != expected:
         raise invalid_client(
             f"This client authenticates with {expected.lower()}, not {credentials.method.lower()}.",
             scheme,
         )
-    if credentials.method == "NONE":
+    if credentials.method == NONE:
+        return application
+    if credentials.assertion is not None:
+        await _check_assertion(session, sealer, application, credentials.assertion, audiences)
         return application
     if not credentials.secret or not await check_secret(
         session, sealer, application.id, credentials.secret
@@ -76,7 +146,7 @@ async def authenticate_client(
     return application
 
 
-async def _application(
+async def find_application(
     session: AsyncSession, environment_id: uuid.UUID, client_id: str
 ) -> Application | None:
     try:
@@ -87,3 +157,149 @@ async def _application(
     if application is None or application.environment_id != environment_id:
         return None
     return application
+
+
+# --- client assertions (RFC 7523 section 3) ---------------------------------------------------
+
+
+async def _check_assertion(
+    session: AsyncSession,
+    sealer: Sealer,
+    application: Application,
+    assertion: str,
+    audiences: Collection[str],
+) -> None:
+    claims = await _verified_claims(session, sealer, application, assertion)
+    client_id = str(application.id)
+    if claims.get("iss") != client_id or claims.get("sub") != client_id:
+        raise invalid_client("The client assertion's iss and sub must be the client_id.")
+    audience = claims.get("aud")
+    named = audience if isinstance(audience, list) else [audience]
+    if not any(isinstance(value, str) and value in audiences for value in named):
+        raise invalid_client("The client assertion's aud does not name this server.")
+    now = clock.now().timestamp()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, int | float) or exp + CLOCK_SKEW <= now:
+        raise invalid_client("The client assertion has expired or has no exp.")
+    if exp > now + MAX_ASSERTION_LIFETIME:
+        raise invalid_client("The client assertion's exp is unreasonably far in the future.")
+    if nbf is not None and (not isinstance(nbf, int | float) or nbf - CLOCK_SKEW > now):
+        raise invalid_client("The client assertion is not valid yet.")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI:
+        raise invalid_client("The client assertion needs a jti of at most 256 characters.")
+    await _use_once(session, application.id, jti, exp + CLOCK_SKEW)
+
+
+async def _use_once(
+    session: AsyncSession, application_id: uuid.UUID, jti: str, expires: float
+) -> None:
+    """Item 7: a jti is accepted once; it is kept until the assertion expires."""
+    seen = await session.scalar(
+        sa.select(UsedClientAssertion.jti).where(
+            UsedClientAssertion.application_id == application_id, UsedClientAssertion.jti == jti
+        )
+    )
+    if seen is not None:
+        raise invalid_client("The client assertion was already used.")
+    session.add(
+        UsedClientAssertion(
+            application_id=application_id,
+            jti=jti,
+            expires_at=datetime.fromtimestamp(expires, UTC),
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise invalid_client("The client assertion was already used.") from None
+
+
+async def _verified_claims(
+    session: AsyncSession, sealer: Sealer, application: Application, assertion: str
+) -> dict[str, Any]:
+    """The claims of an assertion signed with the client's secret (client_secret_jwt) or one of
+    its registered keys (private_key_jwt)."""
+    if application.config.get("tokenEndpointAuthMethod") == SECRET_JWT:
+        for row in await secrets_of(session, application.id):
+            claims = _decode(assertion, OctKey.import_key(reveal(sealer, row)), HMAC_ALGORITHMS)
+            if claims is not None:
+                return claims
+        raise invalid_client("The client assertion's signature does not verify.")
+    claims = _decode(assertion, await client_keys(application), SIGNATURE_ALGORITHMS)
+    if claims is None:
+        claims = _decode(
+            assertion, await client_keys(application, refresh=True), SIGNATURE_ALGORITHMS
+        )
+    if claims is None:
+        raise invalid_client("The client assertion's signature does not verify.")
+    return claims
+
+
+def _decode(
+    assertion: str, key: OctKey | KeySet | None, algorithms: Collection[str]
+) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    try:
+        return dict(jwt.decode(assertion, key, algorithms=list(algorithms)).claims)
+    except (JoseError, ValueError, TypeError):
+        return None
+
+
+# --- the client's keys: jwks, or jwksUrl fetched and cached per process -------------------------
+
+JWKS_TTL = 300.0
+JWKS_REFETCH_AFTER = 30.0  # an unknown key may mean the client rotated: fetch again, not more often
+JWKS_TIMEOUT = httpx.Timeout(5.0)
+JWKS_MAX_BYTES = 256 * 1024
+JWKS_CACHE_SIZE = 1024
+
+_key_sets: dict[str, tuple[float, KeySet]] = {}
+
+
+async def client_keys(application: Application, *, refresh: bool = False) -> KeySet | None:
+    """The application's registered public keys (jwks, or the set at jwksUrl), parsed once and
+    kept for JWKS_TTL seconds; `refresh` fetches a jwksUrl again unless it was just fetched."""
+    inline, url = application.config.get("jwks"), application.config.get("jwksUrl")
+    source = f"inline:{application.id}:{inline}" if inline else f"url:{url}"
+    cached = _key_sets.get(source)
+    now = time.monotonic()
+    if cached and (now - cached[0] < (JWKS_REFETCH_AFTER if refresh else JWKS_TTL)):
+        return cached[1]
+    if inline:
+        keys = _key_set(inline)
+    elif url:
+        keys = await _fetch_key_set(url)
+    else:
+        return None
+    if keys is not None:
+        if len(_key_sets) >= JWKS_CACHE_SIZE:
+            _key_sets.clear()
+        _key_sets[source] = (now, keys)
+    return keys
+
+
+async def _fetch_key_set(url: str) -> KeySet | None:
+    try:
+        async with (
+            httpx.AsyncClient(timeout=JWKS_TIMEOUT, follow_redirects=False) as http,
+            http.stream("GET", url, headers={"Accept": "application/json"}) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > JWKS_MAX_BYTES:
+                    return None
+    except httpx.HTTPError:
+        return None
+    return _key_set(body.decode("utf-8", "replace"))
+
+
+def _key_set(text: str) -> KeySet | None:
+    try:
+        return KeySet.import_key_set(json.loads(text))
+    except (JoseError, ValueError, TypeError, KeyError):
+        return None

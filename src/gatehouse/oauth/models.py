@@ -60,8 +60,9 @@ class RefreshToken(IdMixin, Base):
     acr: Mapped[str | None] = mapped_column(sa.String(256))
     amr: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
-    # absolute end of the family (refreshTokenDuration) and of this token (rolling duration)
-    family_expires_at: Mapped[datetime]
+    # PingOne: each token lives refreshTokenDuration; the family ends refreshTokenRollingDuration
+    # after the code was redeemed (None: it does not), when the user must sign on again
+    family_expires_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -74,4 +75,30 @@ class RevokedAccessToken(Base):
 
     jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     environment_id: Mapped[uuid.UUID] = environment_fk()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FamilyAccessToken(Base):
+    """The jti of every access token issued in a token family (one code and the refresh tokens
+    that followed it), so revoking the family can revoke them too (RFC 6749 section 4.1.2, RFC 7009
+    section 2.1). Kept until the token expires."""
+
+    __tablename__ = "family_access_tokens"
+
+    jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    family: Mapped[uuid.UUID] = mapped_column(index=True)
+    environment_id: Mapped[uuid.UUID] = environment_fk()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UsedClientAssertion(Base):
+    """The jti of each client assertion (RFC 7523 section 3, item 7) already accepted, kept until
+    the assertion expires so none is accepted twice."""
+
+    __tablename__ = "used_client_assertions"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    jti: Mapped[str] = mapped_column(sa.String(256), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)

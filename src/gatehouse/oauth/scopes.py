@@ -1,5 +1,5 @@
 """Which resources and scopes an application may ask for: its grants (PingOne's application
-resource grants), resolved against the scopes a token request names."""
+resource grants), resolved against the scopes a request names (RFC 6749 section 3.3)."""
 
 from __future__ import annotations
 
@@ -11,27 +11,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import ApplicationGrant, grant_scopes
 from gatehouse.oauth.errors import invalid_scope
+from gatehouse.resources.defaults import OPENID_CONNECT
 from gatehouse.resources.models import Resource, ResourceScope
 
 
 @dataclass(frozen=True)
 class GrantedScope:
-    name: str
+    scope: ResourceScope
     resource: Resource
+
+    @property
+    def name(self) -> str:
+        return self.scope.name
 
 
 @dataclass(frozen=True)
 class ScopeDecision:
     scopes: list[str]
     resources: list[Resource]
+    granted: tuple[GrantedScope, ...] = ()
+
+    @property
+    def audience_resources(self) -> list[Resource]:
+        """The resources a token is for: those of its API scopes; openid only when it has no
+        other (PingOne: a token with OIDC scopes only is for userinfo)."""
+        apis = [resource for resource in self.resources if resource.type != OPENID_CONNECT]
+        return apis or self.resources
 
     @property
     def audiences(self) -> list[str]:
-        return [resource.audience for resource in self.resources]
+        return [resource.audience for resource in self.audience_resources]
 
     @property
     def lifetime(self) -> int:
-        return min((r.access_token_validity_seconds for r in self.resources), default=3600)
+        return min((r.access_token_validity_seconds for r in self.audience_resources), default=3600)
+
+    @property
+    def is_openid(self) -> bool:
+        return "openid" in self.scopes
+
+    @property
+    def openid_scopes(self) -> list[ResourceScope]:
+        return [g.scope for g in self.granted if g.resource.type == OPENID_CONNECT]
 
     def includes_type(self, kind: str) -> bool:
         return any(resource.type == kind for resource in self.resources)
@@ -39,13 +60,13 @@ class ScopeDecision:
 
 async def granted_scopes(session: AsyncSession, application_id: uuid.UUID) -> list[GrantedScope]:
     rows = await session.execute(
-        sa.select(ResourceScope.name, Resource)
+        sa.select(ResourceScope, Resource)
         .join(grant_scopes, grant_scopes.c.scope_id == ResourceScope.id)
         .join(ApplicationGrant, ApplicationGrant.id == grant_scopes.c.grant_id)
         .join(Resource, Resource.id == ResourceScope.resource_id)
         .where(ApplicationGrant.application_id == application_id)
     )
-    return [GrantedScope(name, resource) for name, resource in rows.tuples()]
+    return [GrantedScope(scope, resource) for scope, resource in rows.tuples()]
 
 
 def decide(
@@ -57,12 +78,18 @@ def decide(
     for scope in granted:
         by_name.setdefault(scope.name, []).append(scope)
     resources: dict[uuid.UUID, Resource] = {}
-    for name in requested:
+    chosen: list[GrantedScope] = []
+    for name in dict.fromkeys(requested):
         if name not in by_name:
             raise invalid_scope(f"The scope {name!r} is not granted to this application.")
         for scope in by_name[name]:
             resources[scope.resource.id] = scope.resource
-    custom = [resource for resource in resources.values() if resource.type != "OPENID_CONNECT"]
+            chosen.append(scope)
+    custom = [resource for resource in resources.values() if resource.type != OPENID_CONNECT]
     if len(custom) > 1 and not multiple_resources:
         raise invalid_scope("The requested scopes belong to more than one resource.")
-    return ScopeDecision(list(dict.fromkeys(requested)), list(resources.values()))
+    return ScopeDecision(list(dict.fromkeys(requested)), list(resources.values()), tuple(chosen))
+
+
+def allows_multiple_resources(config: dict[str, object]) -> bool:
+    return bool(config.get("requestScopesForMultipleResourcesEnabled"))

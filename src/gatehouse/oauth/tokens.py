@@ -1,19 +1,24 @@
-"""Access tokens: signed JWTs issued with the environment's current key and verified against it
-(RFC 9068 profile with PingOne's claims: client_id, env, org, scope)."""
+"""Access tokens: signed JWTs (RFC 9068 profile with PingOne's claims: client_id, env, org, scope),
+issued with the environment's current key and verified against it; refresh tokens: opaque random
+strings stored as keyed digests, grouped in families; and the revocation of both."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+from joserfc.jwk import RSAKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common import clock
 from gatehouse.crypto import jwt
 from gatehouse.crypto.keys import current_signing_key, verification_key
 from gatehouse.crypto.sealing import Sealer
+from gatehouse.oauth.models import FamilyAccessToken, RefreshToken, RevokedAccessToken
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,20 @@ class IssuedToken:
     token: str
     claims: dict[str, Any]
     expires_in: int
+
+
+def sign_access_token(
+    key: RSAKey, *, issuer: str, claims: dict[str, Any], lifetime: int
+) -> IssuedToken:
+    issued_at = int(clock.now().timestamp())
+    full = {
+        "iss": issuer,
+        "iat": issued_at,
+        "exp": issued_at + lifetime,
+        "jti": secrets.token_urlsafe(16),
+        **claims,
+    }
+    return IssuedToken(jwt.sign(full, key), full, lifetime)
 
 
 async def issue_access_token(
@@ -32,23 +51,31 @@ async def issue_access_token(
     claims: dict[str, Any],
     lifetime: int,
 ) -> IssuedToken:
-    issued_at = int(clock.now().timestamp())
-    full = {
-        "iss": issuer,
-        "iat": issued_at,
-        "exp": issued_at + lifetime,
-        "jti": secrets.token_urlsafe(16),
-        **claims,
-    }
     key = await current_signing_key(session, sealer, environment_id)
-    return IssuedToken(jwt.sign(full, key), full, lifetime)
+    return sign_access_token(key, issuer=issuer, claims=claims, lifetime=lifetime)
 
 
 async def verify_access_token(
     session: AsyncSession, token: str
 ) -> tuple[uuid.UUID, dict[str, Any]] | None:
-    """(environment id, claims) of a token signed by one of our environments' published keys and
-    not expired; None otherwise. Audience and issuer are the caller's to check."""
+    """(environment id, claims) of a token signed by one of our environments' published keys, not
+    expired and not revoked; None otherwise. Audience and issuer are the caller's to check."""
+    verified = await verify_signature(session, token)
+    if verified is None:
+        return None
+    environment_id, claims = verified
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
+        return None
+    if await is_revoked(session, claims.get("jti")):
+        return None
+    return environment_id, claims
+
+
+async def verify_signature(
+    session: AsyncSession, token: str
+) -> tuple[uuid.UUID, dict[str, Any]] | None:
+    """(environment id, claims) of a JWT our keys signed, expired or not; None otherwise."""
     header = jwt.unverified_header(token)
     kid = header.get("kid") if header else None
     if not isinstance(kid, str) or header.get("alg") != "RS256":
@@ -58,12 +85,87 @@ async def verify_access_token(
         return None
     environment_id, key = found
     claims = jwt.verify(token, key)
-    if claims is None:
-        return None
-    now = clock.now().timestamp()
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= now:
-        return None
-    if claims.get("env") not in (None, str(environment_id)):
+    if claims is None or claims.get("env") not in (None, str(environment_id)):
         return None
     return environment_id, claims
+
+
+async def is_revoked(session: AsyncSession, jti: object) -> bool:
+    if not isinstance(jti, str):
+        return True
+    found = await session.scalar(
+        sa.select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
+    )
+    return found is not None
+
+
+async def revoke_access_token(
+    session: AsyncSession, environment_id: uuid.UUID, claims: dict[str, Any]
+) -> None:
+    """Record the jti of an unexpired access token until it expires."""
+    jti, exp = claims.get("jti"), claims.get("exp")
+    if not isinstance(jti, str) or not isinstance(exp, int | float):
+        return
+    if exp <= clock.now().timestamp() or await is_revoked(session, jti):
+        return
+    session.add(
+        RevokedAccessToken(
+            jti=jti, environment_id=environment_id, expires_at=datetime.fromtimestamp(exp, UTC)
+        )
+    )
+    await session.flush()
+
+
+def remember_in_family(
+    session: AsyncSession, environment_id: uuid.UUID, family: uuid.UUID, issued: IssuedToken
+) -> None:
+    session.add(
+        FamilyAccessToken(
+            jti=issued.claims["jti"],
+            family=family,
+            environment_id=environment_id,
+            expires_at=datetime.fromtimestamp(issued.claims["exp"], UTC),
+        )
+    )
+
+
+async def revoke_family(session: AsyncSession, family: uuid.UUID) -> None:
+    """End a token family: its refresh tokens and its unexpired access tokens."""
+    now = clock.now()
+    await session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    already = sa.select(RevokedAccessToken.jti).where(
+        RevokedAccessToken.jti == FamilyAccessToken.jti
+    )
+    await session.execute(
+        sa.insert(RevokedAccessToken).from_select(
+            ["jti", "environment_id", "expires_at"],
+            sa.select(
+                FamilyAccessToken.jti,
+                FamilyAccessToken.environment_id,
+                FamilyAccessToken.expires_at,
+            ).where(
+                FamilyAccessToken.family == family,
+                FamilyAccessToken.expires_at > now,
+                ~sa.exists(already),
+            ),
+        )
+    )
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def find_refresh_token(
+    session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, token: str
+) -> RefreshToken | None:
+    return await session.scalar(
+        sa.select(RefreshToken).where(
+            RefreshToken.token_digest == sealer.digest(token),
+            RefreshToken.environment_id == environment_id,
+        )
+    )
