@@ -221,6 +221,17 @@ async def test_pkce_is_enforced_per_application(app: Any, admin: Api, env: str) 
     assert (await counts(app, env))[1] == 0
 
 
+async def test_public_clients_always_need_pkce(app: Any, admin: Api, env: str) -> None:
+    public = await support.application(
+        admin, env, type="SINGLE_PAGE_APP", tokenEndpointAuthMethod="NONE"
+    )
+    _, challenge = support.pkce_pair()
+    async with Browser(app, env) as browser:
+        redirected(await browser.authorize(public), "invalid_request")
+        ok = await browser.authorize(public, code_challenge=challenge, code_challenge_method="S256")
+        assert ok.status_code == 302 and "/signon/" in ok.headers["location"]
+
+
 async def test_other_parameter_errors(app: Any, admin: Api, env: str) -> None:
     client = await support.application(admin, env)
     async with Browser(app, env) as browser:

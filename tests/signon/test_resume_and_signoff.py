@@ -135,6 +135,10 @@ async def test_signoff_ends_the_session_and_its_refresh_tokens(
             sa.select(RefreshToken.revoked_at).where(RefreshToken.session_id == row.id)
         )
     assert revoked is not None
+    userinfo = await admin.client.get(
+        f"/{env}/as/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert userinfo.status_code == 401  # the session's access tokens end with it
 
 
 async def test_signoff_without_a_redirect_shows_a_page(app: Any, admin: Api, env: str) -> None:

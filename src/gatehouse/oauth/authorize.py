@@ -293,6 +293,16 @@ async def _scope(
     return tuple(decision.scopes)
 
 
+def _requires_pkce(application: Application) -> bool:
+    """The application's pkceEnforcement, and always for public clients: a code for a client
+    without a secret is only safe when bound to a verifier (RFC 9700 section 2.1.1)."""
+    config = application.config
+    return (
+        config.get("pkceEnforcement", "OPTIONAL") != "OPTIONAL"
+        or config.get("tokenEndpointAuthMethod") == "NONE"
+    )
+
+
 def _pkce(
     application: Application,
     params: Mapping[str, str],
@@ -305,10 +315,7 @@ def _pkce(
             raise AuthorizationError(
                 "invalid_request", "code_challenge_method needs a code_challenge."
             )
-        if (
-            "code" in response_type
-            and application.config.get("pkceEnforcement", "OPTIONAL") != "OPTIONAL"
-        ):
+        if "code" in response_type and _requires_pkce(application):
             raise AuthorizationError(
                 "invalid_request", "This application requires PKCE: code_challenge is required."
             )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.models import RefreshToken
+from gatehouse.oauth.tokens import revoke_family
 from gatehouse.sessions.models import Session
 from gatehouse.settings import Settings
 
@@ -108,14 +109,15 @@ async def establish(
 
 
 async def revoke(db: AsyncSession, row: Session) -> None:
-    """End the session and the refresh tokens issued in it."""
-    now = clock.now()
-    row.revoked_at = now
-    await db.execute(
-        sa.update(RefreshToken)
+    """End the session and every token family issued in it (refresh and access tokens)."""
+    row.revoked_at = clock.now()
+    families = await db.scalars(
+        sa.select(RefreshToken.family)
         .where(RefreshToken.session_id == row.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .distinct()
     )
+    for family in families.all():
+        await revoke_family(db, family)
     await db.flush()
 
 
