@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = 10.0
 
+    # Outbound requests to external identity providers (OIDC discovery, later federated sign-on):
+    # https only and public addresses only, unless allowed here (development, tests, providers on
+    # a private network). Each request is given this long in all.
+    outbound_allow_http: bool = False
+    outbound_allow_private: bool = False
+    outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # WebAuthn (FIDO2 devices): the relying party id and the origins ceremonies may come from.
+    # Unset: the host and origin of GATEHOUSE_AUTH_BASE_URL (else http://localhost:<port>).
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = "Gatehouse"
+    # comma-separated
+    webauthn_origins: str | None = None
+
     # argon2id at OWASP's recommended parameters (m=19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

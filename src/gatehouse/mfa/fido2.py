@@ -75,13 +75,11 @@ class Credential:
 def relying_party(settings: Settings) -> RelyingParty:
     base = settings.auth_base_url
     default_origin = _origin(base) if base else f"http://localhost:{settings.port}"
-    origins = getattr(settings, "webauthn_origins", None) or [default_origin]
-    if isinstance(origins, str):
-        origins = [origin.strip() for origin in origins.split(",") if origin.strip()]
+    configured = [o.strip() for o in (settings.webauthn_origins or "").split(",") if o.strip()]
     return RelyingParty(
-        id=getattr(settings, "webauthn_rp_id", None) or urlsplit(default_origin).hostname or "",
-        name=getattr(settings, "webauthn_rp_name", None) or "Gatehouse",
-        origins=tuple(origins),
+        id=settings.webauthn_rp_id or urlsplit(default_origin).hostname or "",
+        name=settings.webauthn_rp_name,
+        origins=tuple(configured or [default_origin]),
     )
 
 
