@@ -18,8 +18,10 @@ serve: $(STAMP)
 	$(BIN)/gatehouse bootstrap
 	exec $(BIN)/gatehouse serve
 
-## make test: install what the tests need and run them all (SQLite, and PostgreSQL when reachable)
+## make test: install what the tests need (Debian's chromium for the hosted-page tests) and run
+## them all (SQLite, and PostgreSQL when reachable)
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python -m pytest -n $${TEST_WORKERS:-2} --dist loadscope

@@ -9,9 +9,17 @@ from gatehouse.directory.populations.routes import router as populations
 from gatehouse.directory.schema.routes import router as schema
 from gatehouse.directory.users.routes import router as users
 from gatehouse.environments.routes import router as environments
+from gatehouse.federation.routes import router as identity_providers
+from gatehouse.flows.routes import router as flows
+from gatehouse.keys.routes import router as keys
+from gatehouse.mfa.policies.routes import router as mfa_policies
+from gatehouse.mfa.routes import router as mfa_devices
+from gatehouse.notifications.routes import router as notifications
 from gatehouse.oauth.routes import router as oauth
+from gatehouse.oauth.signon_routes import router as signon
 from gatehouse.policies.routes import router as policies
 from gatehouse.resources.routes import router as resources
+from gatehouse.ui.routes import router as ui
 
 ROUTERS = [
     environments,
@@ -22,8 +30,16 @@ ROUTERS = [
     password_policies,
     groups,
     schema,
+    mfa_devices,
+    mfa_policies,
     applications,
     resources,
     policies,
+    identity_providers,
+    keys,
     oauth,
+    signon,
+    flows,
+    notifications,
+    ui,
 ]

@@ -18,6 +18,7 @@ from gatehouse.crypto.sealing import Sealer
 from gatehouse.directory.defaults import create_directory_defaults
 from gatehouse.environments.models import Environment, Organization
 from gatehouse.environments.schemas import EnvironmentCreate, EnvironmentUpdate
+from gatehouse.mfa.defaults import create_default_mfa_policy
 from gatehouse.policies.defaults import create_default_sign_on_policy
 from gatehouse.resources.defaults import create_builtin_resources
 
@@ -58,6 +59,7 @@ async def create_environment(
     await create_directory_defaults(session, environment.id)
     await create_builtin_resources(session, environment.id, api_audience)
     await create_default_sign_on_policy(session, environment.id)
+    await create_default_mfa_policy(session, environment.id)
     await create_signing_key(session, sealer, environment.id)
     if creator is not None:
         await grant_creator_roles(

@@ -5,7 +5,10 @@ from gatehouse.applications import models as applications_models
 from gatehouse.crypto import models as crypto_models
 from gatehouse.directory import models as directory_models
 from gatehouse.environments import models as environments_models
+from gatehouse.federation import models as federation_models
 from gatehouse.flows import models as flows_models
+from gatehouse.keys import models as keys_models
+from gatehouse.mfa import models as mfa_models
 from gatehouse.notifications import models as notifications_models
 from gatehouse.oauth import models as oauth_models
 from gatehouse.policies import models as policies_models
@@ -20,7 +23,10 @@ __all__ = [
     "crypto_models",
     "directory_models",
     "environments_models",
+    "federation_models",
     "flows_models",
+    "keys_models",
+    "mfa_models",
     "notifications_models",
     "oauth_models",
     "policies_models",

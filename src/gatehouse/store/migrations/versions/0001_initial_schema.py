@@ -94,6 +94,69 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "certificates",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("usage_type", sa.String(length=16), nullable=False),
+        sa.Column("certificate_pem", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("key_type", sa.String(length=8), nullable=False),
+        sa.Column("key_length", sa.Integer(), nullable=True),
+        sa.Column("signature_algorithm", sa.String(length=32), nullable=True),
+        sa.Column("subject_dn", sa.String(length=2048), nullable=False),
+        sa.Column("issuer_dn", sa.String(length=2048), nullable=False),
+        sa.Column("serial_number", sa.String(length=64), nullable=False),
+        sa.Column("starts_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_certificates_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint(
+            "environment_id", "fingerprint", name=op.f("uq_certificates_environment_id_fingerprint")
+        ),
+    )
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificates_environment_id"), ["environment_id"], unique=False
+        )
+
+    op.create_table(
+        "device_authentication_policies",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("default", sa.Boolean(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_device_authentication_policies_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_device_authentication_policies")),
+        sa.UniqueConstraint(
+            "environment_id",
+            "name",
+            name=op.f("uq_device_authentication_policies_environment_id_name"),
+        ),
+    )
+    with op.batch_alter_table("device_authentication_policies", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_device_authentication_policies_environment_id"),
+            ["environment_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "family_access_tokens",
         sa.Column("jti", sa.String(length=64), nullable=False),
         sa.Column("family", sa.Uuid(), nullable=False),
@@ -300,6 +363,18 @@ def upgrade() -> None:
         sa.Column("public_jwk", sa.JSON(), nullable=False),
         sa.Column("private_key_sealed", sa.Text(), nullable=False),
         sa.Column("rotated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("usage_type", sa.String(length=16), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("key_type", sa.String(length=8), nullable=False),
+        sa.Column("key_length", sa.Integer(), nullable=False),
+        sa.Column("signature_algorithm", sa.String(length=32), nullable=True),
+        sa.Column("subject_dn", sa.String(length=2048), nullable=False),
+        sa.Column("issuer_dn", sa.String(length=2048), nullable=False),
+        sa.Column("serial_number", sa.String(length=64), nullable=False),
+        sa.Column("starts_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("certificate_pem", sa.Text(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -719,6 +794,46 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "identity_providers",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("description", sa.String(length=1024), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("icon", sa.JSON(), nullable=True),
+        sa.Column("login_button_icon", sa.JSON(), nullable=True),
+        sa.Column("population_id", sa.Uuid(), nullable=True),
+        sa.Column("config", sa.JSON(), nullable=False),
+        sa.Column("secret_sealed", sa.Text(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_identity_providers_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["population_id"],
+            ["populations.id"],
+            name=op.f("fk_identity_providers_population_id_populations"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_providers")),
+        sa.UniqueConstraint(
+            "environment_id", "name", name=op.f("uq_identity_providers_environment_id_name")
+        ),
+    )
+    with op.batch_alter_table("identity_providers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_identity_providers_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_identity_providers_population_id"), ["population_id"], unique=False
+        )
+
+    op.create_table(
         "users",
         sa.Column("environment_id", sa.Uuid(), nullable=False),
         sa.Column("population_id", sa.Uuid(), nullable=False),
@@ -819,6 +934,105 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "identity_provider_attributes",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("identity_provider_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("value", sa.String(length=1024), nullable=False),
+        sa.Column("update_mode", sa.String(length=16), nullable=False),
+        sa.Column("mapping_type", sa.String(length=8), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_identity_provider_attributes_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["identity_provider_id"],
+            ["identity_providers.id"],
+            name=op.f("fk_identity_provider_attributes_identity_provider_id_identity_providers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_provider_attributes")),
+        sa.UniqueConstraint(
+            "identity_provider_id",
+            "name",
+            name=op.f("uq_identity_provider_attributes_identity_provider_id_name"),
+        ),
+    )
+    with op.batch_alter_table("identity_provider_attributes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_identity_provider_attributes_environment_id"),
+            ["environment_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_identity_provider_attributes_identity_provider_id"),
+            ["identity_provider_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "mfa_devices",
+        sa.Column("environment_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("policy_id", sa.Uuid(), nullable=True),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("nickname", sa.String(length=256), nullable=True),
+        sa.Column("phone", sa.String(length=32), nullable=True),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("otp_digest", sa.String(length=128), nullable=True),
+        sa.Column("otp_expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("totp_secret", sa.Text(), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+        sa.Column("webauthn_challenge", sa.String(length=128), nullable=True),
+        sa.Column(
+            "webauthn_challenge_expires_at",
+            gatehouse.store.base.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column("credential_id", sa.String(length=1400), nullable=True),
+        sa.Column("credential_public_key", sa.Text(), nullable=True),
+        sa.Column("sign_count", sa.BigInteger(), nullable=False),
+        sa.Column("credential_backed_up", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["environment_id"],
+            ["environments.id"],
+            name=op.f("fk_mfa_devices_environment_id_environments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"],
+            ["device_authentication_policies.id"],
+            name=op.f("fk_mfa_devices_policy_id_device_authentication_policies"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_mfa_devices_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_devices")),
+    )
+    with op.batch_alter_table("mfa_devices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_mfa_devices_environment_id"), ["environment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_mfa_devices_policy_id"), ["policy_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mfa_devices_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            "ix_mfa_devices_user_order", ["user_id", "position", "created_at", "id"], unique=False
+        )
+
+    op.create_table(
         "outbox_messages",
         sa.Column("environment_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
@@ -854,6 +1068,30 @@ def upgrade() -> None:
             batch_op.f("ix_outbox_messages_recipient"), ["recipient"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_outbox_messages_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "profile_prompts",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("action_id", sa.Uuid(), nullable=False),
+        sa.Column("prompted_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["sign_on_policy_actions.id"],
+            name=op.f("fk_profile_prompts_action_id_sign_on_policy_actions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_profile_prompts_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "action_id", name=op.f("pk_profile_prompts")),
+    )
+    with op.batch_alter_table("profile_prompts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_profile_prompts_action_id"), ["action_id"], unique=False
+        )
 
     op.create_table(
         "sessions",
@@ -977,11 +1215,16 @@ def upgrade() -> None:
         sa.Column("policies", sa.JSON(), nullable=False),
         sa.Column("position", sa.JSON(), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
+        sa.Column("authenticators", sa.JSON(), nullable=False),
+        sa.Column("prompted", sa.JSON(), nullable=False),
+        sa.Column("failure", sa.JSON(), nullable=True),
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("session_id", sa.Uuid(), nullable=True),
+        sa.Column("remote_ip", sa.String(length=64), nullable=True),
         sa.Column("interaction_digest", sa.String(length=64), nullable=True),
         sa.Column("expires_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("completed_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resumed_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -1013,6 +1256,31 @@ def upgrade() -> None:
             batch_op.f("ix_flows_environment_id"), ["environment_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_flows_expires_at"), ["expires_at"], unique=False)
+
+    op.create_table(
+        "mfa_otp_sends",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.Column("sent_at", gatehouse.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["mfa_devices.id"],
+            name=op.f("fk_mfa_otp_sends_device_id_mfa_devices"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_mfa_otp_sends_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_otp_sends")),
+    )
+    with op.batch_alter_table("mfa_otp_sends", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mfa_otp_sends_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mfa_otp_sends_sent_at"), ["sent_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mfa_otp_sends_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "refresh_tokens",
@@ -1083,6 +1351,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_application_id"))
 
     op.drop_table("refresh_tokens")
+    with op.batch_alter_table("mfa_otp_sends", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mfa_otp_sends_user_id"))
+        batch_op.drop_index(batch_op.f("ix_mfa_otp_sends_sent_at"))
+        batch_op.drop_index(batch_op.f("ix_mfa_otp_sends_device_id"))
+
+    op.drop_table("mfa_otp_sends")
     with op.batch_alter_table("flows", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flows_expires_at"))
         batch_op.drop_index(batch_op.f("ix_flows_environment_id"))
@@ -1098,12 +1372,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sessions_environment_id"))
 
     op.drop_table("sessions")
+    with op.batch_alter_table("profile_prompts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_profile_prompts_action_id"))
+
+    op.drop_table("profile_prompts")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_user_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_recipient"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_environment_id"))
 
     op.drop_table("outbox_messages")
+    with op.batch_alter_table("mfa_devices", schema=None) as batch_op:
+        batch_op.drop_index("ix_mfa_devices_user_order")
+        batch_op.drop_index(batch_op.f("ix_mfa_devices_user_id"))
+        batch_op.drop_index(batch_op.f("ix_mfa_devices_policy_id"))
+        batch_op.drop_index(batch_op.f("ix_mfa_devices_environment_id"))
+
+    op.drop_table("mfa_devices")
+    with op.batch_alter_table("identity_provider_attributes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_identity_provider_attributes_identity_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_identity_provider_attributes_environment_id"))
+
+    op.drop_table("identity_provider_attributes")
     with op.batch_alter_table("group_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_group_memberships_group_id"))
 
@@ -1116,6 +1406,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_email"))
 
     op.drop_table("users")
+    with op.batch_alter_table("identity_providers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_identity_providers_population_id"))
+        batch_op.drop_index(batch_op.f("ix_identity_providers_environment_id"))
+
+    op.drop_table("identity_providers")
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_groups_environment_id"))
         batch_op.drop_index("ix_groups_environment_created")
@@ -1210,6 +1505,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_family_access_tokens_environment_id"))
 
     op.drop_table("family_access_tokens")
+    with op.batch_alter_table("device_authentication_policies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_device_authentication_policies_environment_id"))
+
+    op.drop_table("device_authentication_policies")
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificates_environment_id"))
+
+    op.drop_table("certificates")
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_applications_environment_id"))
 
