@@ -184,6 +184,7 @@ async def test_a_known_user_of_the_browser_session_is_asked_for_the_password_onl
     app: Any, admin: Api, env: str
 ) -> None:
     client = await support.application(admin, env)
+    await support.policy_for(admin, env, client.id, [support.LOGIN])
     person = await support.user(admin, env)
     async with Browser(app, env) as browser:
         await browser.code_for(client, person["username"])

@@ -1,28 +1,26 @@
 """One-time codes a flow e-mails to the user (e-mail verification, password recovery).
 
-A code is 8 characters from an alphabet without look-alikes, valid for 15 minutes and once. The
+A code (crypto.codes) is valid for 15 minutes and once. The
 flow keeps only a record of it: its keyed digest, when it expires, and the wrong attempts so far;
 after `MAX_ATTEMPTS` wrong ones the code is spent and a new one must be sent.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from gatehouse.common import clock
+from gatehouse.crypto.codes import normalized, one_time_code
 from gatehouse.crypto.sealing import Sealer
 
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-LENGTH = 8
 LIFETIME = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 
 
 def issue(sealer: Sealer) -> tuple[str, dict[str, Any]]:
     """A new code and the record the flow keeps of it."""
-    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    code = one_time_code()
     record = {
         "digest": sealer.digest(code),
         "expiresAt": (clock.now() + LIFETIME).isoformat(),
@@ -38,7 +36,7 @@ def check(
     is used or spent)."""
     if not record or datetime.fromisoformat(record["expiresAt"]) <= clock.now():
         return False, None
-    if sealer.matches(given.strip().upper(), record["digest"]):
+    if sealer.matches(normalized(given), record["digest"]):
         return True, None
     attempts = record["attempts"] + 1
     return False, ({**record, "attempts": attempts} if attempts < MAX_ATTEMPTS else None)

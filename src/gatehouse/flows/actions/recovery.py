@@ -8,9 +8,9 @@
 
 No user enumeration: an unknown username, or a user who cannot recover (disabled, locked by an
 administrator, without an e-mail address or a local password), gets the same
-RECOVERY_CODE_REQUIRED and nothing is sent; every code then fails as a wrong one would. The new
-password must satisfy the user's password policy, all of it but minAgeDays (the old password was
-forgotten, not just changed); setting it ends a lockout.
+RECOVERY_CODE_REQUIRED and nothing is sent; every code then fails as a wrong one would. The code
+and the new password's rules are the user's recovery code (directory.passwords.recovery), the same
+one the management API's password.sendRecoveryCode sends.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from gatehouse.common.errors import Problem, invalid_value
-from gatehouse.crypto.passwords import is_supported_hash
+from gatehouse.common.errors import Problem
 from gatehouse.directory.models import User
 from gatehouse.directory.password_policies.service import default_policy
-from gatehouse.directory.passwords import service as passwords
-from gatehouse.flows import codes
+from gatehouse.directory.passwords import recovery
 from gatehouse.flows.actions import common
 from gatehouse.flows.context import Step, Transition, find_user, get_user
 from gatehouse.flows.schemas import PasswordRecovery, UserLookup
@@ -36,37 +34,29 @@ from gatehouse.flows.statuses import (
     SIGN_ON_REQUIRED,
     USERNAME_PASSWORD_REQUIRED,
 )
-from gatehouse.notifications.service import send_email
 
 
 async def forgot(step: Step, body: UserLookup) -> str:
     user = await find_user(step, body.username)
-    if user is not None and _can_recover(user):
-        await _send_code(step, user)
-    else:
-        step.keep(recovery=None, recoveryUserId=None)
+    await _send_code(step, user)
     return RECOVERY_CODE_REQUIRED
 
 
 async def recover(step: Step, body: PasswordRecovery) -> str | Problem:
-    matched, record = codes.check(
-        step.runtime.sealer, step.state.get("recovery"), body.recovery_code
-    )
-    step.keep(recovery=record)
     user = await get_user(step.session, _user_id(step))
-    if not matched or user is None:
+    if user is None:
         return common.invalid_code("recoveryCode")
-    if is_supported_hash(body.new_password):
-        raise invalid_value("newPassword", "The new password cannot be a password hash.")
-    await passwords.set_password(step.session, step.runtime.hasher, user, body.new_password)
+    outcome = await recovery.recover_password(
+        step.session, step.runtime, user, body.recovery_code, body.new_password
+    )
+    if not outcome.matched:
+        return common.invalid_code("recoveryCode")
     step.keep(recoveryUserId=None)
     return await common.password_accepted(step, user)
 
 
 async def resend(step: Step, _body: None) -> str:
-    user = await get_user(step.session, _user_id(step))
-    if user is not None and _can_recover(user):
-        await _send_code(step, user)
+    await _send_code(step, await get_user(step.session, _user_id(step)))
     return RECOVERY_CODE_REQUIRED
 
 
@@ -75,25 +65,11 @@ async def recovery_policy(step: Step) -> dict[str, Any]:
     return common.policy_view(await default_policy(step.session, step.flow.environment_id))
 
 
-def _can_recover(user: User) -> bool:
-    return (
-        common.usable(user)
-        and bool(user.email)
-        and user.identity_provider_type == passwords.LOCAL_IDENTITY_PROVIDER
-    )
-
-
-async def _send_code(step: Step, user: User) -> None:
-    code, record = codes.issue(step.runtime.sealer)
-    step.keep(recovery=record, recoveryUserId=str(user.id))
-    await send_email(
-        step.session,
-        step.runtime,
-        environment_id=user.environment_id,
-        user=user,
-        template="recovery_code",
-        variables={"code": code},
-    )
+async def _send_code(step: Step, user: User | None) -> None:
+    """Send the user a code when they can recover; remember them either way (an unknown or
+    unable user then simply never has a right code)."""
+    sent = user is not None and await recovery.send_recovery_code(step.session, step.runtime, user)
+    step.keep(recoveryUserId=str(user.id) if sent and user else None)
 
 
 def _user_id(step: Step) -> uuid.UUID | None:
