@@ -7,8 +7,10 @@ import asyncio
 import base64
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -25,6 +27,8 @@ from tests.support.databases import (
     sqlite_url,
 )
 from tests.support.server import Server, running_server
+
+T = TypeVar("T")
 
 # GATEHOUSE_TEST_BACKENDS=sqlite runs one backend only (quick local iterations).
 ONLY = os.environ.get("GATEHOUSE_TEST_BACKENDS")
@@ -47,9 +51,16 @@ def database_url(
         yield sqlite_url(tmp_path_factory.mktemp("db"))
         return
     assert POSTGRES
-    url, name = asyncio.run(create_postgres_database(POSTGRES))
+    url, name = _run_apart(create_postgres_database(POSTGRES))
     yield url
-    asyncio.run(drop_postgres_database(POSTGRES, name))
+    _run_apart(drop_postgres_database(POSTGRES, name))
+
+
+def _run_apart(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a loop of its own thread: a fixture may be set up while another loop
+    (anyio's, Playwright's) is running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 @pytest.fixture(scope="module")
