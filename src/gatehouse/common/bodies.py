@@ -6,6 +6,7 @@ PingOne shape, and `body_doc` documents each accepted media type in the OpenAPI 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import orjson
@@ -76,13 +77,24 @@ def validate(model: type[M], data: Any) -> M:
         raise validation_problem(exc) from None
 
 
+def offered_media_type(request: Request, offered: Iterable[str]) -> str:
+    """Which of the offered media types the request's Content-Type names, as offered. Media types
+    compare case-insensitively (RFC 9110 8.3.1), and PingOne's `+json` suffix may be left out, as
+    its documentation sometimes writes them; 415 for anything else."""
+    media_type = media_type_of(request)
+    for candidate in offered:
+        if media_type is not None and media_type in (
+            candidate.lower(),
+            candidate.lower().removesuffix("+json"),
+        ):
+            return candidate
+    raise unsupported_media_type(media_type)
+
+
 async def read_body(request: Request, models: dict[str, type[M]]) -> tuple[str, M]:
     """Return (media type, parsed body) for the media types this operation offers."""
-    media_type = media_type_of(request)
-    if media_type not in models:
-        raise unsupported_media_type(media_type)
-    model = models[media_type]
-    return media_type, validate(model, await read_json(request))
+    media_type = offered_media_type(request, models)
+    return media_type, validate(models[media_type], await read_json(request))
 
 
 async def read_model(request: Request, model: type[M]) -> M:
@@ -90,11 +102,8 @@ async def read_model(request: Request, model: type[M]) -> M:
 
 
 def require_media_type(request: Request, *offered: str) -> str:
-    """For bodiless action requests selected by Content-Type alone."""
-    media_type = media_type_of(request)
-    if media_type not in offered:
-        raise unsupported_media_type(media_type)
-    return media_type
+    """For action requests selected by Content-Type alone."""
+    return offered_media_type(request, offered)
 
 
 def validation_problem(exc: ValidationError) -> Problem:

@@ -12,6 +12,8 @@ SET = "application/vnd.pingidentity.password.set+json"
 RESET = "application/vnd.pingidentity.password.reset+json"
 CHECK = "application/vnd.pingidentity.password.check+json"
 UNLOCK = "application/vnd.pingidentity.password.unlock+json"
+SEND_RECOVERY_CODE = "application/vnd.pingidentity.password.sendRecoveryCode+json"
+RECOVER = "application/vnd.pingidentity.password.recover+json"
 
 # Long enough for any policy (length.max is at most 255) and any supported pre-encoded hash.
 PasswordText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -31,6 +33,13 @@ class PasswordReset(RequestModel):
 
 class PasswordCheck(RequestModel):
     password: PasswordText
+
+
+class PasswordRecover(RequestModel):
+    recovery_code: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        alias="recoveryCode"
+    )
+    new_password: PasswordText = Field(alias="newPassword")
 
 
 class PasswordStateView(HalView):
