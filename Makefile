@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint format migration initial-migration clean
+.PHONY: serve test lint format migration clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,11 +45,3 @@ migration: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
-
-## make initial-migration: rewrite 0001 from the models (only until the first release ships)
-initial-migration: $(STAMP)
-	rm -f src/gatehouse/store/migrations/versions/0001_initial_schema.py
-	$(MAKE) migration m="initial schema"
-	cd src/gatehouse/store/migrations/versions && f=$$(ls *_initial_schema.py | grep -v '^0001') && \
-	  rev=$${f%%_*} && sed "s/$$rev/0001/g; /^Create Date/d" $$f > 0001_initial_schema.py && rm $$f
-	$(BIN)/ruff format -q src/gatehouse/store/migrations
