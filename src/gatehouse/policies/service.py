@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from gatehouse.applications.models import Application
+from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
 from gatehouse.common.errors import (
     invalid_value,
     not_found,
@@ -104,16 +105,13 @@ async def create_policy(
     session: AsyncSession, environment_id: uuid.UUID, data: SignOnPolicyCreate
 ) -> SignOnPolicy:
     await _ensure_unique_name(session, environment_id, data.name)
-    if data.default:
-        await _unset_default(session, environment_id)
     policy = SignOnPolicy(
-        environment_id=environment_id,
-        name=data.name,
-        description=data.description,
-        default=data.default,
+        environment_id=environment_id, name=data.name, description=data.description
     )
     session.add(policy)
     await session.flush()
+    if data.default:
+        await make_default(session, policy)
     return policy
 
 
@@ -121,15 +119,7 @@ async def update_policy(
     session: AsyncSession, policy: SignOnPolicy, data: SignOnPolicyUpdate
 ) -> SignOnPolicy:
     await _ensure_unique_name(session, policy.environment_id, data.name, policy.id)
-    if policy.default and data.default is False:
-        raise invalid_value(
-            "default",
-            "The environment needs a default sign-on policy: make another policy the default "
-            "instead.",
-        )
-    if data.default and not policy.default:
-        await _unset_default(session, policy.environment_id)
-        policy.default = True
+    await apply_default(session, policy, data.default, "sign-on policy")
     policy.name = data.name
     policy.description = data.description
     await session.flush()
@@ -137,10 +127,7 @@ async def update_policy(
 
 
 async def delete_policy(session: AsyncSession, policy: SignOnPolicy) -> None:
-    if policy.default:
-        raise request_failed(
-            "The default sign-on policy cannot be deleted: make another policy the default first."
-        )
+    refuse_deleting_default(policy, "sign-on policy")
     await session.delete(policy)
     await session.flush()
 
@@ -150,15 +137,6 @@ async def _find_policy(
 ) -> SignOnPolicy | None:
     policy = await session.get(SignOnPolicy, policy_id)
     return policy if policy is not None and policy.environment_id == environment_id else None
-
-
-async def _unset_default(session: AsyncSession, environment_id: uuid.UUID) -> None:
-    stmt = sa.select(SignOnPolicy).where(
-        SignOnPolicy.environment_id == environment_id, SignOnPolicy.default.is_(True)
-    )
-    for policy in (await session.scalars(stmt)).all():
-        policy.default = False
-    await session.flush()
 
 
 async def _ensure_unique_name(

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.common.errors import invalid_value, not_found, request_failed, uniqueness_violation
+from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
+from gatehouse.common.errors import invalid_value, not_found, uniqueness_violation
 from gatehouse.directory.models import PasswordPolicy, Population
 from gatehouse.directory.password_policies.schemas import PasswordPolicyWrite, PasswordRules
 
@@ -74,7 +75,7 @@ async def create_policy(
     session.add(policy)
     await session.flush()
     if data.default:
-        await _make_default(session, policy)
+        await make_default(session, policy)
     return policy
 
 
@@ -84,25 +85,15 @@ async def update_policy(
     _check_consistency(data)
     if data.name.casefold() != policy.name.casefold():
         await _ensure_unique_name(session, policy.environment_id, data.name, policy.id)
-    if policy.default and data.default is False:
-        raise invalid_value(
-            "default",
-            "An environment always has a default password policy: make another policy the "
-            "default instead.",
-        )
+    await apply_default(session, policy, data.default, "password policy")
     _apply(policy, data)
-    if data.default and not policy.default:
-        await _make_default(session, policy)
     await session.flush()
     return policy
 
 
 async def delete_policy(session: AsyncSession, policy: PasswordPolicy) -> None:
     """Populations that named the policy fall back to the environment's default policy."""
-    if policy.default:
-        raise request_failed(
-            "The default password policy cannot be deleted: make another policy the default first."
-        )
+    refuse_deleting_default(policy, "password policy")
     await session.delete(policy)
     await session.flush()
 
@@ -111,21 +102,6 @@ def _apply(policy: PasswordPolicy, data: PasswordPolicyWrite) -> None:
     policy.name = data.name
     policy.description = data.description
     policy.rules = data.document()
-
-
-async def _make_default(session: AsyncSession, policy: PasswordPolicy) -> None:
-    await session.execute(
-        sa.update(PasswordPolicy)
-        .where(
-            PasswordPolicy.environment_id == policy.environment_id,
-            PasswordPolicy.id != policy.id,
-            PasswordPolicy.default.is_(True),
-        )
-        .values(default=False)
-        .execution_options(synchronize_session="fetch")
-    )
-    policy.default = True
-    await session.flush()
 
 
 def _check_consistency(data: PasswordRules) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.access.models import RoleAssignment
 from gatehouse.access.roles import POPULATION
-from gatehouse.common import clock, scim_filter
+from gatehouse.common import scim_filter
+from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
 from gatehouse.common.errors import invalid_value, not_found, request_failed, uniqueness_violation
 from gatehouse.common.pagination import Order, Page, fetch_page
 from gatehouse.directory.models import PasswordPolicy, Population, User
@@ -82,7 +83,7 @@ async def create_population(
     session.add(population)
     await session.flush()
     if data.default:
-        await _make_default(session, population)
+        await make_default(session, population)
     return population
 
 
@@ -92,24 +93,14 @@ async def update_population(
     if data.name.casefold() != population.name.casefold():
         await _ensure_unique_name(session, population.environment_id, data.name, population.id)
     await _ensure_password_policy(session, population.environment_id, data)
-    if population.default and data.default is False:
-        raise invalid_value(
-            "default",
-            "An environment always has a default population: make another population the "
-            "default instead.",
-        )
+    await apply_default(session, population, data.default, "population")
     _apply(population, data)
-    if data.default and not population.default:
-        await _make_default(session, population)
     await session.flush()
     return population
 
 
 async def delete_population(session: AsyncSession, population: Population) -> None:
-    if population.default:
-        raise request_failed(
-            "The default population cannot be deleted: make another population the default first."
-        )
+    refuse_deleting_default(population, "population")
     users = (await user_counts(session, [population.id])).get(population.id, 0)
     if users:
         raise request_failed(
@@ -132,20 +123,6 @@ def _apply(population: Population, data: PopulationWrite) -> None:
     population.preferred_language = data.preferred_language
     population.alternative_identifiers = data.alternative_identifiers
     population.theme_id = data.theme.id if data.theme else None
-
-
-async def _make_default(session: AsyncSession, population: Population) -> None:
-    """`population` becomes the default; the environment's previous default stops being one."""
-    await session.execute(
-        sa.update(Population)
-        .where(
-            Population.environment_id == population.environment_id,
-            Population.id != population.id,
-            Population.default.is_(True),
-        )
-        .values(default=False, updated_at=clock.now())
-    )
-    population.default = True
 
 
 async def _ensure_password_policy(

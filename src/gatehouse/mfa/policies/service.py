@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.common.errors import invalid_value, not_found, request_failed, uniqueness_violation
+from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
+from gatehouse.common.errors import not_found, uniqueness_violation
 from gatehouse.mfa.defaults import default_settings
 from gatehouse.mfa.models import DeviceAuthenticationPolicy
 from gatehouse.mfa.policies.schemas import DeviceAuthenticationPolicyWrite, PolicySettings
@@ -90,16 +91,13 @@ async def create_policy(
     session: AsyncSession, environment_id: uuid.UUID, data: DeviceAuthenticationPolicyWrite
 ) -> DeviceAuthenticationPolicy:
     await _ensure_unique_name(session, environment_id, data.name)
-    if data.default:
-        await _unset_default(session, environment_id)
     policy = DeviceAuthenticationPolicy(
-        environment_id=environment_id,
-        name=data.name,
-        default=bool(data.default),
-        settings=data.document(),
+        environment_id=environment_id, name=data.name, settings=data.document()
     )
     session.add(policy)
     await session.flush()
+    if data.default:
+        await make_default(session, policy)
     return policy
 
 
@@ -108,14 +106,7 @@ async def update_policy(
 ) -> DeviceAuthenticationPolicy:
     """PUT replaces the settings; `default` left out keeps the policy's standing."""
     await _ensure_unique_name(session, policy.environment_id, data.name, policy.id)
-    if policy.default and data.default is False:
-        raise invalid_value(
-            "default",
-            "The environment needs a default MFA policy: make another policy the default instead.",
-        )
-    if data.default and not policy.default:
-        await _unset_default(session, policy.environment_id)
-        policy.default = True
+    await apply_default(session, policy, data.default, "MFA policy")
     policy.name = data.name
     policy.settings = data.document()
     await session.flush()
@@ -123,24 +114,9 @@ async def update_policy(
 
 
 async def delete_policy(session: AsyncSession, policy: DeviceAuthenticationPolicy) -> None:
-    if policy.default:
-        raise request_failed(
-            "The default MFA policy cannot be deleted: make another policy the default first."
-        )
+    refuse_deleting_default(policy, "MFA policy")
     await session.delete(policy)
     await session.flush()
-
-
-async def _unset_default(session: AsyncSession, environment_id: uuid.UUID) -> None:
-    await session.execute(
-        sa.update(DeviceAuthenticationPolicy)
-        .where(
-            DeviceAuthenticationPolicy.environment_id == environment_id,
-            DeviceAuthenticationPolicy.default.is_(True),
-        )
-        .values(default=False)
-        .execution_options(synchronize_session="fetch")
-    )
 
 
 async def _ensure_unique_name(
