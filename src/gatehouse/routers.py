@@ -9,6 +9,8 @@ from gatehouse.directory.populations.routes import router as populations
 from gatehouse.directory.schema.routes import router as schema
 from gatehouse.directory.users.routes import router as users
 from gatehouse.environments.routes import router as environments
+from gatehouse.federation.callback_routes import router as federated_sign_on
+from gatehouse.federation.linked_accounts_routes import router as linked_accounts
 from gatehouse.federation.routes import router as identity_providers
 from gatehouse.flows.routes import router as flows
 from gatehouse.keys.routes import router as keys
@@ -36,6 +38,8 @@ ROUTERS = [
     resources,
     policies,
     identity_providers,
+    linked_accounts,
+    federated_sign_on,
     keys,
     oauth,
     signon,

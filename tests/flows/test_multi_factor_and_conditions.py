@@ -1,6 +1,7 @@
-"""Seed 003, "Use LOGIN and MFA Actions to Authenticate Users", steps 14-18, while MFA devices are
-not served: noDevicesMode BLOCK fails the flow clearly, BYPASS skips the action; action
-conditions skip actions; actions Gatehouse cannot run yet fail the flow."""
+"""Seed 003, "Use LOGIN and MFA Actions to Authenticate Users", steps 14-18, for a user without
+MFA devices: noDevicesMode BLOCK fails the flow clearly (NO_USABLE_DEVICES), BYPASS skips the
+action; action conditions skip actions; actions Gatehouse cannot run yet fail the flow. (MFA with
+devices: test_mfa_flows.)"""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ async def test_login_then_mfa_blocks_with_a_clear_failure(app: Any, admin: Api, 
         assert (await browser.flow(flow_id)).json()["status"] == "USERNAME_PASSWORD_REQUIRED"
         failed = await browser.sign_on(flow_id, person["username"])
         assert failed["status"] == "FAILED"
-        assert failed["error"]["code"] == "MFA_NOT_AVAILABLE"
-        assert "not available" in failed["error"]["message"]
+        assert failed["error"]["code"] == "NO_USABLE_DEVICES"
+        assert "no usable MFA device" in failed["error"]["message"]
         assert set(failed["_links"]) == {"self"}
         # Step 18: resume answers the client with access_denied, and nothing is issued
         resumed = await browser.resume(flow_id)
@@ -109,8 +110,16 @@ async def test_an_action_type_not_served_yet_fails_the_flow(app: Any, admin: Api
 
 
 async def test_a_policy_that_identifies_nobody_fails(app: Any, admin: Api, env: str) -> None:
+    # (an MFA action alone asks for the identifier now: passwordless, tests/flows/test_mfa_flows)
     client = await support.application(admin, env)
-    await support.policy_for(admin, env, client.id, [mfa("BYPASS")])
+    profiling = {
+        "type": "PROGRESSIVE_PROFILING",
+        "attributes": [{"name": "email", "required": True}],
+        "preventMultiplePromptsPerFlow": True,
+        "promptIntervalSeconds": 60,
+        "promptText": "More about you",
+    }
+    await support.policy_for(admin, env, client.id, [profiling])
     async with Browser(app, env) as browser:
         flow_id = await browser.start(client)
         flow = (await browser.flow(flow_id)).json()

@@ -41,7 +41,11 @@ def free_port() -> int:
 
 
 def server_environment(
-    database_url: str, data_dir: Path, secret_key: str, port: int
+    database_url: str,
+    data_dir: Path,
+    secret_key: str,
+    port: int,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEHOUSE_")}
     env.update(
@@ -52,6 +56,7 @@ def server_environment(
         GATEHOUSE_PORT=str(port),
         GATEHOUSE_LOG_LEVEL="warning",
     )
+    env.update(extra_env or {})
     return env
 
 
@@ -83,9 +88,14 @@ def wait_until_serving(
 
 
 @contextmanager
-def running_server(database_url: str, data_dir: Path, secret_key: str) -> Iterator[Server]:
+def running_server(
+    database_url: str,
+    data_dir: Path,
+    secret_key: str,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     port = free_port()
-    env = server_environment(database_url, data_dir, secret_key, port)
+    env = server_environment(database_url, data_dir, secret_key, port, extra_env)
     credentials = bootstrap_json(env)
     process = subprocess.Popen([sys.executable, "-m", "gatehouse", "serve"], env=env)
     base_url = f"http://127.0.0.1:{port}"

@@ -49,3 +49,21 @@ class IdentityProviderAttribute(IdMixin, TimestampMixin, Base):
     mapping_type: Mapped[str] = mapped_column(sa.String(8))  # CORE | CUSTOM
 
     __table_args__ = (sa.UniqueConstraint("identity_provider_id", "name"),)
+
+
+class LinkedAccount(IdMixin, TimestampMixin, Base):
+    """A user's account at an external identity provider: the provider's subject (`sub`) for
+    that user. A subject is linked to at most one user of the provider's environment."""
+
+    __tablename__ = "linked_accounts"
+
+    environment_id: Mapped[uuid.UUID] = environment_fk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    identity_provider_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
+    )
+    external_id: Mapped[str] = mapped_column(sa.String(512))
+
+    __table_args__ = (sa.UniqueConstraint("identity_provider_id", "external_id"),)

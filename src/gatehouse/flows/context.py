@@ -35,6 +35,7 @@ class Step:
     action: SignOnPolicyAction | None  # the one being worked on
     user: User | None
     browser_session: Session | None  # the live session the flow started from
+    auth_base: str = ""  # the public base URL of the auth prefix, when rendering for a request
 
     @property
     def config(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ handler returns the next status, ACTION_COMPLETED (go on to the next action), or
 After the last action the flow is COMPLETED if it knows the user, else FAILED; on completion the
 user's last sign-on (time and remote IP) is recorded.
 
-Action types with no handlers yet (AGREEMENT, IDENTITY_PROVIDER, PINGID_*) fail the flow with the
+Action types with no handlers yet (AGREEMENT, PINGID_*) fail the flow with the
 code ACTION_NOT_AVAILABLE. `session.reset` is offered in every status but COMPLETED and FAILED: it
 forgets the user, the browser's session and what the actions kept, and starts the policy again.
 """
@@ -27,6 +27,7 @@ from gatehouse.common import clock
 from gatehouse.common.bodies import validate
 from gatehouse.common.errors import Problem
 from gatehouse.flows.actions import (
+    external,
     identifier_first,
     login,
     multi_factor,
@@ -52,6 +53,7 @@ START: dict[str, Start] = {
     **identifier_first.START,
     **progressive_profiling.START,
     **multi_factor.START,
+    **external.START,
 }
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     **login.TRANSITIONS,
@@ -59,9 +61,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     **registration.TRANSITIONS,
     **recovery.TRANSITIONS,
     **progressive_profiling.TRANSITIONS,
+    **multi_factor.TRANSITIONS,  # after identifier_first: its user.lookup leads to MFA too
 }
 EMBEDDED: dict[str, list[Embed]] = {}
-for _module in (login, registration, recovery, progressive_profiling):
+for _module in (login, registration, recovery, progressive_profiling, external, multi_factor):
     for _status, _embed in _module.EMBEDDED.items():
         EMBEDDED.setdefault(_status, []).append(_embed)
 
@@ -133,6 +136,12 @@ async def dispatch(step: Step, action: str, body: Any) -> Problem | None:
     else:
         step.flow.status = outcome
     return None
+
+
+async def action_completed(step: Step) -> None:
+    """The current action was completed outside the flows API (an external provider's callback):
+    go on to the next action, or the end."""
+    await _advance(step, _index_after(step))
 
 
 async def _restart(step: Step) -> None:

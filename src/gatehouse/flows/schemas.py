@@ -57,3 +57,25 @@ class ProfileUpdate(RequestModel):
     {"postalCode": ...}}`; a dotted name, `"address.postalCode"`, is accepted too)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class DeviceRef(RequestModel):
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class DeviceSelection(RequestModel):
+    """device.select: one of the user's usable devices."""
+
+    device: DeviceRef
+
+
+class OtpCheck(RequestModel):
+    otp: Code
+
+
+class AssertionCheck(RequestModel):
+    """assertion.check: the browser's PublicKeyCredential as a JSON string, and the page's
+    origin when the client knows it."""
+
+    assertion: Annotated[str, StringConstraints(min_length=1, max_length=65536)]
+    origin: Annotated[str, StringConstraints(max_length=2048)] | None = None

@@ -209,6 +209,7 @@ async def render_flow(
     db: AsyncSession, runtime: Runtime, flow: Flow, auth_base: str
 ) -> dict[str, Any]:
     step = await engine.load_step(db, runtime, flow)
+    step.auth_base = auth_base
     application = await db.get(Application, flow.application_id)
     href = f"{auth_base}/{flow.environment_id}/flows/{flow.id}"
     body: dict[str, Any] = {
@@ -232,6 +233,7 @@ async def render_flow(
     if flow.failure:
         body["error"] = dict(flow.failure)
     embedded = {**_user_view(step), **await engine.embedded(step)}
+    body["_links"].update(embedded.pop("_links", {}))  # an action's own links (authenticate)
     if embedded:
         body["_embedded"] = embedded
     return body

@@ -7,7 +7,13 @@ Statuses are PingOne's names. Where PingOne's documentation is silent, the choic
   (PASSWORD_REQUIRED) when the browser's session already names the user.
 - Registration, recovery and password changes use PingOne's VERIFICATION_CODE_REQUIRED,
   RECOVERY_CODE_REQUIRED, MUST_CHANGE_PASSWORD and PASSWORD_EXPIRED.
+- An IDENTITY_PROVIDER action waits in EXTERNAL_AUTHENTICATION_REQUIRED while the browser signs on
+  at the provider (flows.actions.external); the provider's callback, not a flows API action, ends it.
 - COMPLETED and FAILED end the flow.
+- MULTI_FACTOR_AUTHENTICATION uses PingOne's DEVICE_SELECTION_REQUIRED (`device.select`
+  `{device:{id}}`), OTP_REQUIRED (`otp.check` `{otp}`) and ASSERTION_REQUIRED (`assertion.check`
+  `{assertion, origin?}`). Sending a new code to the selected SMS, VOICE or EMAIL device is
+  Gatehouse's own action `otp.send` (no body): PingOne's name for it is not documented.
 
 An action is chosen by the request's media type, `application/vnd.pingidentity.<action>+json`
 (`+json` may be left out). `ACTION_COMPLETED` is never stored: a handler returns it to say the
@@ -24,6 +30,10 @@ PASSWORD_EXPIRED = "PASSWORD_EXPIRED"
 RECOVERY_CODE_REQUIRED = "RECOVERY_CODE_REQUIRED"
 VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
 PROFILE_DATA_REQUIRED = "PROFILE_DATA_REQUIRED"
+EXTERNAL_AUTHENTICATION_REQUIRED = "EXTERNAL_AUTHENTICATION_REQUIRED"
+DEVICE_SELECTION_REQUIRED = "DEVICE_SELECTION_REQUIRED"
+OTP_REQUIRED = "OTP_REQUIRED"
+ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
 COMPLETED = "COMPLETED"
 FAILED = "FAILED"
 
@@ -41,6 +51,10 @@ PASSWORD_RECOVER = "password.recover"
 SEND_RECOVERY_CODE = "password.sendRecoveryCode"
 PASSWORD_RESET = "password.reset"
 USER_UPDATE = "user.update"
+DEVICE_SELECT = "device.select"
+OTP_CHECK = "otp.check"
+OTP_SEND = "otp.send"
+ASSERTION_CHECK = "assertion.check"
 
 # Every action PingOne's flows API names: one Gatehouse does not offer in a status is refused
 # with 400 INVALID_REQUEST; any other media type with 415.
@@ -59,9 +73,10 @@ KNOWN_ACTIONS = frozenset(
         USER_UPDATE,
         "user.confirm",
         "user.consent",
-        "device.select",
-        "otp.check",
-        "assertion.check",
+        DEVICE_SELECT,
+        OTP_CHECK,
+        OTP_SEND,
+        ASSERTION_CHECK,
         "kerberos.lookup",
         "deviceAuthGrant.userCode.verify",
         "deviceAuthGrant.consent",

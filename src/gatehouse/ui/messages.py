@@ -143,8 +143,11 @@ def describe(detail: Mapping[str, Any], policy: Policy) -> Message:
         return Message("The password does not meet these requirements:", items)
     if code == "INVALID_CREDENTIALS":
         return Message(_with_remaining("The username or password is incorrect.", inner))
-    if code == "PASSWORD_LOCKED_OUT":
+    if code in ("PASSWORD_LOCKED_OUT", "DEVICE_LOCKED"):
         return Message(_locked_out(inner))
+    if code == "INVALID_OTP":
+        message = str(detail.get("message") or "The passcode is not valid.")
+        return Message(_with_remaining(message, inner, "device"))
     if code == "NO_PASSWORD":
         return Message("This account has no password. Use “Forgot password?” to set one.")
     if code == "UNIQUENESS_VIOLATION":
@@ -154,10 +157,10 @@ def describe(detail: Mapping[str, Any], policy: Policy) -> Message:
     return Message(_with_remaining(str(detail.get("message") or "This value is not valid."), inner))
 
 
-def _with_remaining(message: str, inner: Mapping[str, Any]) -> str:
+def _with_remaining(message: str, inner: Mapping[str, Any], locks: str = "account") -> str:
     remaining = inner.get("failuresRemaining")
     if isinstance(remaining, int):
-        return f"{message} {_plural(remaining, 'attempt')} remaining before the account is locked."
+        return f"{message} {_plural(remaining, 'attempt')} remaining before the {locks} is locked."
     return message
 
 

@@ -26,6 +26,9 @@ BY_STATUS = {
     "MUST_CHANGE_PASSWORD": "change_password",
     "PASSWORD_EXPIRED": "change_password",
     "PROFILE_DATA_REQUIRED": "profile",
+    "DEVICE_SELECTION_REQUIRED": "select_device",
+    "OTP_REQUIRED": "otp",
+    "ASSERTION_REQUIRED": "security_key",
     "FAILED": "failed",
 }
 
@@ -39,6 +42,17 @@ FIELDS = {
     "verify_email": ("verificationCode",),
     "recover": ("recoveryCode", "newPassword"),
     "change_password": ("currentPassword", "newPassword"),
+    "select_device": ("device.id",),
+    "otp": ("otp",),
+}
+
+# How an MFA device is named on the pages.
+DEVICE_TYPES = {
+    "SMS": "Text message",
+    "VOICE": "Voice call",
+    "EMAIL": "Email",
+    "TOTP": "Authenticator app",
+    "FIDO2": "Security key or passkey",
 }
 
 # Attributes progressive profiling may ask for: (label, autocomplete token, input type).
@@ -130,10 +144,29 @@ def context_for(name: str, flow: Flow) -> dict[str, Any]:
         "expired": flow.get("status") == "PASSWORD_EXPIRED",
         "resume_url": flow.get("resumeUrl"),
     }
+    if name in ("select_device", "otp", "security_key"):
+        context["devices"] = [device_label(item) for item in embedded.get("devices") or []]
+        selected = embedded.get("selectedDevice")
+        context["selected"] = device_label(selected) if selected else None
     if name == "profile":
         context["attributes"] = attributes_of(flow)
         context["prompt_text"] = embedded.get("promptText") or flow.get("promptText")
     return context
+
+
+@dataclass(frozen=True)
+class DeviceLabel:
+    id: str
+    type: str
+    label: str
+
+
+def device_label(device: Mapping[str, Any]) -> DeviceLabel:
+    """A device as the pages list it: its kind, and its nickname or masked address."""
+    kind = str(device.get("type") or "")
+    detail = device.get("nickname") or device.get("phone") or device.get("email")
+    name = DEVICE_TYPES.get(kind, kind)
+    return DeviceLabel(str(device.get("id") or ""), kind, f"{name} ({detail})" if detail else name)
 
 
 def failure_errors(flow: Flow) -> Errors:

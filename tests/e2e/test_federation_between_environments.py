@@ -1,0 +1,399 @@
+"""Federated sign-on between two environments of one real server: environment A is the upstream
+OpenID Provider (a user with a password, an OIDC application whose redirect URI is B's callback);
+environment B has an OPENID_CONNECT identity provider pointing at A and a sign-on policy with an
+IDENTITY_PROVIDER action. The browser is driven by hand (cookies kept, redirects followed one by
+one)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from tests.e2e.support import (
+    FLOW_MEDIA,
+    PASSWORD,
+    REDIRECT_URI,
+    created,
+    grant,
+    ok,
+    query_of,
+    scopes_of,
+    suffix,
+)
+from tests.support.server import Server, running_server
+
+DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
+SCOPES = ["openid", "profile", "email"]
+
+
+@pytest.fixture(scope="module")
+def server(
+    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server allowed to call http URLs on loopback (its environments call each other)."""
+    data_dir: Path = tmp_path_factory.mktemp("federation-server")
+    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
+    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
+        yield running
+
+
+@dataclass
+class Federation:
+    server: Server
+    a_api: httpx.Client
+    b_api: httpx.Client
+    a_env: str
+    b_env: str
+    population: str
+    provider: dict[str, Any]
+    client_id: str  # B's application
+    client_secret: str
+    upstream_client_id: str  # A's application
+
+    def url(self, env: str, path: str) -> str:
+        return f"{self.server.base_url}/{env}{path}"
+
+
+def _environment_api(server: Server, org: httpx.Client) -> tuple[str, httpx.Client]:
+    body = {"name": f"fed-{suffix()}", "type": "SANDBOX", "region": "NA"}
+    env = created(org.post("/environments", json=body))["id"]
+    api = httpx.Client(
+        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
+    )
+    return env, api
+
+
+def _oidc_app(api: httpx.Client, redirect_uri: str) -> tuple[str, str]:
+    app = created(
+        api.post(
+            "/applications",
+            json={
+                "enabled": True,
+                "name": f"app-{suffix()}",
+                "type": "WEB_APP",
+                "protocol": "OPENID_CONNECT",
+                "grantTypes": ["AUTHORIZATION_CODE"],
+                "responseTypes": ["CODE"],
+                "redirectUris": [redirect_uri],
+                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+            },
+        )
+    )
+    resource_id, scope_ids = scopes_of(api, "openid", *SCOPES)
+    grant(api, app["id"], resource_id, scope_ids)
+    return app["id"], ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
+
+
+def _provider(
+    fed_server: Server, b_api: httpx.Client, a_env: str, client: tuple[str, str], population: str
+) -> dict[str, Any]:
+    issuer = f"{fed_server.base_url}/{a_env}/as"
+    metadata = ok(
+        b_api.post("/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER})
+    )
+    provider = ok(
+        b_api.post(
+            "/identityProviders",
+            json={
+                "type": "OPENID_CONNECT",
+                "name": f"Upstream {suffix()}",
+                "enabled": True,
+                "issuer": metadata["issuer"],
+                "authorizationEndpoint": metadata["authorization_endpoint"],
+                "tokenEndpoint": metadata["token_endpoint"],
+                "jwksEndpoint": metadata["jwks_uri"],
+                "userInfoEndpoint": metadata["userinfo_endpoint"],
+                "clientId": client[0],
+                "clientSecret": client[1],
+                "scopes": SCOPES,
+                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+                "pkceMethod": "S256",
+                "registration": {"population": {"id": population}},
+            },
+        )
+    )
+    for name, claim in (("email", "email"), ("name.given", "given_name")):
+        created(
+            b_api.post(
+                f"/identityProviders/{provider['id']}/attributes",
+                json={
+                    "name": name,
+                    "value": f"${{providerAttributes.{claim}}}",
+                    "update": "ALWAYS",
+                },
+            )
+        )
+    return provider
+
+
+@pytest.fixture(scope="module")
+def federation(server: Server) -> Iterator[Federation]:
+    token = httpx.post(
+        server.token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=(server.client_id, server.client_secret),
+    ).json()["access_token"]
+    with httpx.Client(
+        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as org:
+        a_env, a_api = _environment_api(server, org)
+        b_env, b_api = _environment_api(server, org)
+    callback = f"{server.base_url}/{b_env}/rp/callback/openid_connect"
+    upstream_client = _oidc_app(a_api, callback)
+    population = created(b_api.post("/populations", json={"name": f"Federated {suffix()}"}))["id"]
+    provider = _provider(server, b_api, a_env, upstream_client, population)
+    client_id, client_secret = _oidc_app(b_api, REDIRECT_URI)
+    policy = created(b_api.post("/signOnPolicies", json={"name": f"Federated_{suffix()}"}))
+    created(
+        b_api.post(
+            f"/signOnPolicies/{policy['id']}/actions",
+            json={
+                "priority": 1,
+                "type": "IDENTITY_PROVIDER",
+                "identityProvider": {"id": provider["id"]},
+            },
+        )
+    )
+    created(
+        b_api.post(
+            f"/applications/{client_id}/signOnPolicyAssignments",
+            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
+        )
+    )
+    yield Federation(
+        server,
+        a_api,
+        b_api,
+        a_env,
+        b_env,
+        population,
+        provider,
+        client_id,
+        client_secret,
+        upstream_client[0],
+    )
+    a_api.close()
+    b_api.close()
+
+
+def upstream_user(fed: Federation) -> dict[str, Any]:
+    name = f"ada_{suffix()}"
+    user = created(
+        fed.a_api.post(
+            "/users",
+            json={
+                "username": name,
+                "email": f"{name}@example.com",
+                "name": {"given": "Ada", "family": "Lovelace"},
+            },
+        )
+    )
+    ok(
+        fed.a_api.post(
+            f"/users/{user['id']}/password",
+            json={"value": PASSWORD, "forceChange": False},
+            headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
+        )
+    )
+    return user
+
+
+def location(response: httpx.Response) -> str:
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+def start_at_b(
+    fed: Federation, agent: httpx.Client, client_id: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Authorize at B: the flow id and the flow."""
+    sign_on_page = location(
+        agent.get(
+            fed.url(fed.b_env, "/as/authorize"),
+            params={
+                "response_type": "code",
+                "client_id": client_id or fed.client_id,
+                "redirect_uri": REDIRECT_URI,
+                "scope": " ".join(SCOPES),
+                "state": "downstream",
+            },
+        )
+    )
+    flow_id = query_of(sign_on_page)["flowId"]
+    return flow_id, ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
+
+
+def sign_on_upstream(fed: Federation, agent: httpx.Client, upstream: str, username: str) -> str:
+    """Follow the upstream authorization URL, sign on at A: A's redirect to B's callback."""
+    flow_id = query_of(location(agent.get(upstream)))["flowId"]
+    checked = agent.post(
+        fed.url(fed.a_env, f"/flows/{flow_id}"),
+        json={"username": username, "password": PASSWORD},
+        headers={"Content-Type": FLOW_MEDIA.format("usernamePassword.check")},
+    )
+    assert ok(checked)["status"] == "COMPLETED"
+    return location(agent.get(fed.url(fed.a_env, "/as/resume"), params={"flowId": flow_id}))
+
+
+def b_tokens(fed: Federation, code: str) -> dict[str, Any]:
+    return ok(
+        httpx.post(
+            fed.url(fed.b_env, "/as/token"),
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+            auth=(fed.client_id, fed.client_secret),
+        )
+    )
+
+
+def b_claims(fed: Federation, id_token: str) -> dict[str, Any]:
+    keys = KeySet.import_key_set(httpx.get(fed.url(fed.b_env, "/as/jwks")).json())
+    return dict(jwt.decode(id_token, keys).claims)
+
+
+def federated_sign_on(fed: Federation, username: str) -> dict[str, Any]:
+    """The whole round trip in a fresh browser: B's ID token claims."""
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        flow_id, flow = start_at_b(fed, agent)
+        assert flow["status"] == "EXTERNAL_AUTHENTICATION_REQUIRED"
+        embedded = flow["_embedded"]["identityProvider"]
+        assert {key: embedded[key] for key in ("id", "type", "name")} == {
+            "id": fed.provider["id"],
+            "type": "OPENID_CONNECT",
+            "name": fed.provider["name"],
+        }
+        upstream = location(agent.get(flow["_links"]["authenticate"]["href"]))
+        upstream_query = query_of(upstream)
+        assert upstream.startswith(fed.url(fed.a_env, "/as/authorize"))
+        assert upstream_query["code_challenge_method"] == "S256"
+        assert upstream_query["state"].startswith(flow_id)
+        callback = sign_on_upstream(fed, agent, upstream, username)
+        assert callback.startswith(fed.url(fed.b_env, "/rp/callback/openid_connect"))
+        resume = location(agent.get(callback))
+        assert "/as/resume" in resume, agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")).text
+        assert resume == fed.url(fed.b_env, f"/as/resume?flowId={flow_id}")
+        assert agent.get(callback).status_code == 400  # the state is used up
+        returned = query_of(location(agent.get(resume)))
+    assert returned["state"] == "downstream"
+    return b_claims(fed, b_tokens(fed, returned["code"])["id_token"])
+
+
+def test_first_sign_on_provisions_and_the_second_reuses_the_linked_user(
+    federation: Federation,
+) -> None:
+    fed = federation
+    person = upstream_user(fed)
+    claims = federated_sign_on(fed, person["username"])
+    assert "fed" in claims["amr"]
+    user = ok(fed.b_api.get(f"/users/{claims['sub']}"))
+    assert user["population"]["id"] == fed.population
+    assert user["username"] == person["id"]  # the CORE mapping: the upstream subject
+    assert user["email"] == person["email"]
+    assert user["name"]["given"] == "Ada"
+    assert user["identityProvider"] == {"type": "OPENID_CONNECT", "id": fed.provider["id"]}
+    links = ok(fed.b_api.get(f"/users/{user['id']}/linkedAccounts"))["_embedded"]
+    assert [link["externalId"] for link in links["linkedAccounts"]] == [person["id"]]
+
+    renamed = {"name": {"given": "Augusta", "family": "King"}}
+    ok(fed.a_api.patch(f"/users/{person['id']}", json=renamed))
+    again = federated_sign_on(fed, person["username"])
+    assert again["sub"] == user["id"]
+    assert _users_named(fed, person["id"]) == 1
+    assert ok(fed.b_api.get(f"/users/{user['id']}"))["name"]["given"] == "Augusta"  # ALWAYS
+
+    link_id = links["linkedAccounts"][0]["id"]
+    deleted = fed.b_api.delete(f"/users/{user['id']}/linkedAccounts/{link_id}")
+    assert deleted.status_code == 204
+    assert ok(fed.b_api.get(f"/users/{user['id']}/linkedAccounts"))["count"] == 0
+
+
+def test_upstream_refusal_fails_the_flow(federation: Federation) -> None:
+    fed = federation
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        flow_id, flow = start_at_b(fed, agent)
+        state = query_of(location(agent.get(flow["_links"]["authenticate"]["href"])))["state"]
+        callback = fed.url(fed.b_env, "/rp/callback/openid_connect")
+        query = {"error": "access_denied", "state": state}
+        page = location(agent.get(callback, params=query))
+        assert "/signon/" in page
+        failed = ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
+        assert failed["status"] == "FAILED"
+        assert failed["error"]["code"] == "EXTERNAL_AUTHENTICATION_FAILED"
+        assert "access_denied" in failed["error"]["message"]
+        assert agent.get(callback, params=query).status_code == 400
+
+
+def test_an_id_token_with_another_nonce_fails_and_creates_nobody(federation: Federation) -> None:
+    fed = federation
+    person = upstream_user(fed)
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        flow_id, flow = start_at_b(fed, agent)
+        upstream = location(agent.get(flow["_links"]["authenticate"]["href"]))
+        callback = sign_on_upstream(
+            fed, agent, _with(upstream, nonce="tampered"), person["username"]
+        )
+        assert "/signon/" in location(agent.get(callback))
+        failed = ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
+    assert failed["status"] == "FAILED"
+    assert "nonce" in failed["error"]["message"]
+    assert _users_named(fed, person["id"]) == 0
+
+
+def test_a_code_for_another_client_fails_and_creates_nobody(federation: Federation) -> None:
+    """B's second provider is A's other client: an answer obtained for the first one (its code,
+    its ID token's audience) is not accepted for it."""
+    fed = federation
+    callback = fed.url(fed.b_env, "/rp/callback/openid_connect")
+    other_client = _oidc_app(fed.a_api, callback)
+    population = fed.population
+    other = _provider(fed.server, fed.b_api, fed.a_env, other_client, population)
+    client_id, _ = _oidc_app(fed.b_api, REDIRECT_URI)
+    policy = created(fed.b_api.post("/signOnPolicies", json={"name": f"Other_{suffix()}"}))
+    action = {"priority": 1, "type": "IDENTITY_PROVIDER", "identityProvider": {"id": other["id"]}}
+    created(fed.b_api.post(f"/signOnPolicies/{policy['id']}/actions", json=action))
+    assignment = {"priority": 1, "signOnPolicy": {"id": policy["id"]}}
+    created(fed.b_api.post(f"/applications/{client_id}/signOnPolicyAssignments", json=assignment))
+    person = upstream_user(fed)
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        flow_id, flow = start_at_b(fed, agent, client_id)
+        upstream = location(agent.get(flow["_links"]["authenticate"]["href"]))
+        assert query_of(upstream)["client_id"] == other_client[0]
+        tampered = _with(upstream, client_id=fed.upstream_client_id)
+        answer = sign_on_upstream(fed, agent, tampered, person["username"])
+        assert "/signon/" in location(agent.get(answer))
+        failed = ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
+    assert failed["status"] == "FAILED"
+    assert failed["error"]["code"] == "EXTERNAL_AUTHENTICATION_FAILED"
+    assert _users_named(fed, person["id"]) == 0
+
+
+def test_a_foreign_state_is_refused(federation: Federation) -> None:
+    fed = federation
+    callback = fed.url(fed.b_env, "/rp/callback/openid_connect")
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        _, flow = start_at_b(fed, agent)
+        state = query_of(location(agent.get(flow["_links"]["authenticate"]["href"])))["state"]
+    with httpx.Client(follow_redirects=False, timeout=30) as other_browser:
+        refused = other_browser.get(callback, params={"code": "x", "state": state})
+        assert refused.status_code == 400
+        forged = other_browser.get(callback, params={"code": "x", "state": secrets.token_hex(8)})
+        assert forged.status_code == 400
+
+
+def _with(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    return urlunsplit(parts._replace(query=urlencode({**query, **changes})))
+
+
+def _users_named(fed: Federation, username: str) -> int:
+    page = ok(fed.b_api.get("/users", params={"filter": f'username eq "{username}"'}))
+    return len(page["_embedded"]["users"])
