@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint format migration clean
+.PHONY: serve test lint format migration clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,13 +22,13 @@ serve: $(STAMP)
 ## them all (SQLite, and PostgreSQL when reachable)
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -n $${TEST_WORKERS:-2} --dist loadscope
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests
@@ -45,3 +45,8 @@ migration: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+## make bench [BENCH_ARGS="--quick" | "--database postgresql://postgres@127.0.0.1:5432/postgres
+## --workers 2 --users 100000 --duration 10"]: load-test a local Gatehouse (see bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

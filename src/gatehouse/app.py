@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from gatehouse import __version__
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(OAuthError, render_oauth_error)
     app.add_exception_handler(RequestValidationError, render_validation_error)
     app.add_exception_handler(HTTPException, render_http_exception)
+    app.add_exception_handler(ClientDisconnect, render_client_disconnect)
     app.add_exception_handler(Exception, render_unexpected)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
@@ -93,6 +94,11 @@ async def render_http_exception(_request: Request, exc: Exception) -> Response:
             )
         )
     return problem_response(Problem(exc.status_code, "INVALID_REQUEST", str(exc.detail)))
+
+
+async def render_client_disconnect(_request: Request, _exc: Exception) -> Response:
+    """The client went away while sending its body: nobody reads the answer, nothing is wrong."""
+    return Response(status_code=400)
 
 
 async def render_unexpected(request: Request, exc: Exception) -> Response:
