@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     outbound_allow_http: bool = False
     outbound_allow_private: bool = False
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # The social provider types' endpoints that replace their real ones (federation/social.py):
+    # a JSON object {"FACEBOOK": {"authorizationEndpoint": "...", "tokenEndpoint": "...",
+    # "userInfoEndpoint": "..."}, ...}. For tests and development against a local OAuth server.
+    federation_endpoints: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     # WebAuthn (FIDO2 devices): the relying party id and the origins ceremonies may come from.
     # Unset: the host and origin of GATEHOUSE_AUTH_BASE_URL (else http://localhost:<port>).
@@ -83,6 +87,16 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("federation_endpoints")
+    @classmethod
+    def _known_endpoints(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        from gatehouse.federation.social import overrides_problem
+
+        problem = overrides_problem(value)
+        if problem:
+            raise ValueError(f"GATEHOUSE_FEDERATION_ENDPOINTS: {problem}")
+        return value
 
     def master_key(self) -> bytes:
         if self.secret_key:

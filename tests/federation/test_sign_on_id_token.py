@@ -25,8 +25,9 @@ KEY = RSAKey.generate_key(2048, parameters={"kid": "upstream", "alg": "RS256"})
 OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "upstream", "alg": "RS256"})
 
 
-def settings(**overrides: Any) -> OidcProvider:
-    return OidcProvider.model_validate(provider("OPENID_CONNECT", **overrides))
+def settings(**overrides: Any) -> signon.Upstream:
+    oidc = OidcProvider.model_validate(provider("OPENID_CONNECT", **overrides))
+    return signon.Upstream.of_oidc(oidc)
 
 
 def id_token(key: RSAKey = KEY, **overrides: Any) -> str:

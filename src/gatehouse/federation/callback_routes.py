@@ -1,26 +1,29 @@
 """The browser's side of federated sign-on (pingone/05 section 5, pingone/09
 EXTERNAL_AUTHENTICATION_REQUIRED):
 
-- GET /{envId}/rp/authenticate?flowId&identityProviderId: the `authenticate` link of a flow. The
-  provider must be one the flow's current action offers; 302 to the provider's authorization
-  endpoint. The `state` sent is `<flowId>.<secret>`: the flow keeps the secret's digest, the nonce
+- GET /{envId}/rp/authenticate?flowId&providerId (PingOne's name; `identityProviderId` is taken
+  too): the `authenticate` link of a flow. The provider must be one the flow's current action
+  offers; 302 to the provider's authorization endpoint. The `state` sent is `<flowId>.<secret>`: the flow keeps the secret's digest, the nonce
   and the (sealed) PKCE verifier, and the flow is bound to the browser's interaction cookie.
-- GET /{envId}/rp/callback/{type} (type lowercased, e.g. openid_connect): the provider's answer.
-  The state is used up at once (a replayed or unknown state: 400, nothing happens). An error from
+- GET or POST /{envId}/rp/callback/{type} (type lowercased, e.g. openid_connect, facebook): the
+  provider's answer, in the query or (Apple's form_post) a form. The state is used up at once (a replayed or unknown state: 400, nothing happens). An error from
   the provider, or a code whose ID token does not verify (signature, iss, aud, exp, nonce), fails
   the flow: nothing is created or linked. Otherwise the user linked to the provider's subject
   signs on, or one is provisioned just in time (linked_accounts), and the flow goes on. The browser
   goes to /as/resume when the flow is COMPLETED, else back to the sign-on page.
 
-Only OPENID_CONNECT providers make the round trip; the other types are refused at authenticate.
+OPENID_CONNECT and the social types make the round trip (federation.roundtrip); SAML providers
+are refused at authenticate.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +34,11 @@ from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
-from gatehouse.federation import provisioning, signon
+from gatehouse.federation import provisioning, roundtrip, signon
 from gatehouse.federation.models import IdentityProvider
 from gatehouse.federation.outbound import OutboundPolicy
-from gatehouse.federation.schemas import OidcProvider
-from gatehouse.federation.service import provider_secret, provider_settings
+from gatehouse.federation.roundtrip import Identity
+from gatehouse.federation.service import provider_secret
 from gatehouse.flows import engine
 from gatehouse.flows import service as flows
 from gatehouse.flows.actions import external
@@ -44,6 +47,7 @@ from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import (
     COMPLETED,
     EXTERNAL_AUTHENTICATION_REQUIRED,
+    SIGN_ON_REQUIRED,
     USERNAME_PASSWORD_REQUIRED,
 )
 from gatehouse.oauth.routes import environment_or_404
@@ -53,8 +57,11 @@ router = APIRouter(tags=["Federated sign-on"])
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 STATE_KEY = "external"
-WAITING = frozenset({EXTERNAL_AUTHENTICATION_REQUIRED, USERNAME_PASSWORD_REQUIRED})
+WAITING = frozenset(
+    {EXTERNAL_AUTHENTICATION_REQUIRED, USERNAME_PASSWORD_REQUIRED, SIGN_ON_REQUIRED}
+)
 FAILURE = "EXTERNAL_AUTHENTICATION_FAILED"
+MAX_FORM_BYTES = 65_536
 BAD_STATE = "The state is unknown, belongs to another sign-on, or was used already."
 
 
@@ -73,18 +80,22 @@ async def authenticate(
         for_update=True,
     )
     step = await engine.load_step(session, runtime, flow)
-    provider_id = request.query_params.get("identityProviderId") or ""
+    query = request.query_params
+    provider_id = query.get("providerId") or query.get("identityProviderId") or ""
     provider = (
         await external.offered_provider(step, provider_id) if flow.status in WAITING else None
     )
     if provider is None:
         raise request_failed("The flow does not offer this identity provider now.")
-    settings = provider_settings(provider)
-    if not isinstance(settings, OidcProvider):
+    target = roundtrip.upstream_for(provider, runtime.settings.federation_endpoints)
+    if target is None:
         raise request_failed(f"Signing on through a {provider.type} provider is not available.")
     secret = secrets.token_urlsafe(32)
     upstream = signon.authorization_request(
-        settings, callback_url(request, runtime, environment.id, provider), f"{flow.id}.{secret}"
+        target,
+        callback_url(request, runtime, environment.id, provider),
+        f"{flow.id}.{secret}",
+        login_hint=external.login_hint(step),
     )
     verifier = upstream.code_verifier
     step.keep(
@@ -102,13 +113,20 @@ async def authenticate(
     return RedirectResponse(upstream.url, status_code=302, headers=NO_STORE)
 
 
+@router.post("/{environment_id}/rp/callback/{provider_type}")
+async def form_post_callback(environment_id: str, provider_type: str, request: Request) -> Response:
+    """The provider's answer as a form (response_mode form_post, as Apple sends it)."""
+    return await callback(environment_id, provider_type, request)
+
+
 @router.get("/{environment_id}/rp/callback/{provider_type}")
 async def callback(environment_id: str, provider_type: str, request: Request) -> Response:
     """Three steps, each in its own unit of work: the state is used up and committed first; the
     upstream calls run with no transaction open (the upstream may be this very server, and SQLite
     has one writer); then the flow is locked again and finished."""
     runtime = runtime_of(request)
-    flow_id, _, secret = (request.query_params.get("state") or "").partition(".")
+    params = await _answer_of(request)
+    flow_id, _, secret = (params.get("state") or "").partition(".")
     async with runtime.sessions() as session, session.begin():
         environment = await environment_or_404(session, environment_id)
         step = await _locked_step(session, request, environment.id, flow_id)
@@ -119,7 +137,7 @@ async def callback(environment_id: str, provider_type: str, request: Request) ->
     if provider is None or provider.type.lower() != provider_type.lower():
         outcome: Identity | str = "The identity provider is no longer offered."
     else:
-        outcome = await _upstream(request, runtime, flow, provider, record)
+        outcome = await _upstream(request, runtime, flow, provider, record, params)
     async with runtime.sessions() as session, session.begin():
         step = await _locked_step(session, request, environment.id, flow_id)
         if step.flow.position != position or step.flow.status not in WAITING:
@@ -132,10 +150,21 @@ async def callback(environment_id: str, provider_type: str, request: Request) ->
         return await _back_to_sign_on(session, request, step.flow)
 
 
-@dataclass(frozen=True)
-class Identity:
-    subject: str
-    claims: dict[str, Any]  # the userinfo claims overlaid with the ID token's
+async def _answer_of(request: Request) -> dict[str, str]:
+    """The provider's answer: the query of a GET, the form of a POST (first value of each)."""
+    if request.method != "POST":
+        return dict(request.query_params)
+    raw = await request.body()
+    if len(raw) > MAX_FORM_BYTES:
+        raise request_failed("The identity provider's answer is too large.")
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
+    except (UnicodeDecodeError, ValueError):
+        raise request_failed("The identity provider's answer cannot be read.") from None
+    answer: dict[str, str] = {}
+    for name, value in pairs:
+        answer.setdefault(name, value)
+    return answer
 
 
 async def _locked_step(
@@ -177,40 +206,48 @@ async def _upstream(
     flow: Flow,
     provider: IdentityProvider,
     record: dict[str, Any],
+    params: Mapping[str, str],
 ) -> Identity | str:
     """Who the provider signed on, or why not (touches no database)."""
-    params = request.query_params
     error = params.get("error")
     if error or not params.get("code"):
         description = params.get("error_description")
         reason = f"{error or 'no_code'}{': ' + description if description else ''}"
         return f"The identity provider {provider.name} did not sign the user on ({reason})."
-    settings = provider_settings(provider)
-    assert isinstance(settings, OidcProvider)
+    upstream = roundtrip.upstream_for(provider, runtime.settings.federation_endpoints)
+    assert upstream is not None
     policy = OutboundPolicy.from_settings(runtime.settings)
     verifier = record.get("verifier")
+    secret = provider_secret(runtime.sealer, provider)
     try:
         tokens = await signon.exchange_code(
-            settings,
-            provider_secret(runtime.sealer, provider),
+            upstream,
+            roundtrip.client_secret(provider, upstream, secret),
             params["code"],
             callback_url(request, runtime, flow.environment_id, provider),
             runtime.sealer.unseal(verifier, context=str(flow.id)) if verifier else None,
             policy,
         )
-        claims = await signon.verify_id_token(tokens["id_token"], settings, record["nonce"], policy)
-        userinfo = await signon.fetch_userinfo(
-            settings, tokens.get("access_token"), claims["sub"], policy
+        return await roundtrip.identify(
+            upstream, tokens, record.get("nonce"), secret, policy, _posted_user(params)
         )
     except signon.SignOnError as failure:
         return failure.message
-    return Identity(claims["sub"], {**userinfo, **claims})
+
+
+def _posted_user(params: Mapping[str, str]) -> dict[str, Any] | None:
+    """The `user` Apple posts on the first sign-on ({name: {firstName, lastName}, email})."""
+    try:
+        user = json.loads(params.get("user") or "null")
+    except ValueError:
+        return None
+    return user if isinstance(user, dict) else None
 
 
 async def _signed_on(step: Step, provider: IdentityProvider, identity: Identity) -> None:
     try:
         user = await provisioning.sign_on_user(
-            step.session, step.runtime, provider, identity.subject, identity.claims
+            step.session, step.runtime, provider, identity.subject, identity.attributes
         )
     except signon.SignOnError as failure:
         step.flow.status = step.fail(FAILURE, failure.message)

@@ -4,13 +4,16 @@ then the password.
     SIGN_ON_REQUIRED --user.lookup--> PASSWORD_REQUIRED --usernamePassword.check--> done
 
 An unknown identifier goes on to PASSWORD_REQUIRED like a known one (its password check then
-fails as a wrong password would), so the lookup tells nobody whether a user exists. Discovery
-rules (identity providers) are not served yet. Registration and recovery work as in LOGIN.
+fails as a wrong password would), so the lookup tells nobody whether a user exists, except
+that, as PingOne's discovery rules do, an identifier that names no user and matches a rule goes
+to that rule's identity provider (flows.actions.external). Registration and recovery work as in
+LOGIN.
 """
 
 from __future__ import annotations
 
-from gatehouse.flows.context import Start, Step, Transition
+from gatehouse.flows.actions import external
+from gatehouse.flows.context import Start, Step, Transition, find_user
 from gatehouse.flows.schemas import UserLookup
 from gatehouse.flows.statuses import PASSWORD_REQUIRED, SIGN_ON_REQUIRED, USER_LOOKUP
 
@@ -21,6 +24,9 @@ async def start(step: Step) -> str:
 
 async def lookup(step: Step, body: UserLookup) -> str:
     step.keep(username=body.username)
+    provider_id = external.discovered_provider(step, body.username)
+    if provider_id is not None and await find_user(step, body.username) is None:
+        return await external.discover(step, provider_id)
     return PASSWORD_REQUIRED
 
 
