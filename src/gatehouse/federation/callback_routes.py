@@ -247,7 +247,12 @@ def _posted_user(params: Mapping[str, str]) -> dict[str, Any] | None:
 async def _signed_on(step: Step, provider: IdentityProvider, identity: Identity) -> None:
     try:
         user = await provisioning.sign_on_user(
-            step.session, step.runtime, provider, identity.subject, identity.attributes
+            step.session,
+            step.runtime,
+            provider,
+            identity.subject,
+            identity.attributes,
+            external.registration_population(step),
         )
     except signon.SignOnError as failure:
         step.flow.status = step.fail(FAILURE, failure.message)

@@ -3,8 +3,8 @@ provisioned just in time.
 
 - A linked user signs on when the account is usable (enabled, not locked); the provider's
   mappings are applied again (ALWAYS ones overwrite, EMPTY_ONLY ones fill empty attributes).
-- Otherwise a user is created in the provider's registration.population (else the environment's
-  default population) with the attributes the provider's mappings give (mappings.evaluate over
+- Otherwise a user is created in the provider's registration.population (else the population
+  the sign-on action's registration names, else the environment's default population) with the attributes the provider's mappings give (mappings.evaluate over
   the ID token's claims and the userinfo), identityProvider {type, id} of the provider, and a
   LinkedAccount to the subject. A username already taken (a local account, say) is not linked
   silently: the sign-on fails.
@@ -39,6 +39,7 @@ async def sign_on_user(
     provider: IdentityProvider,
     subject: str,
     claims: dict[str, Any],
+    population_id: str | None = None,
 ) -> User:
     link = await session.scalar(
         sa.select(LinkedAccount).where(
@@ -47,7 +48,7 @@ async def sign_on_user(
         )
     )
     if link is None:
-        return await _provision(session, runtime, provider, subject, claims)
+        return await _provision(session, runtime, provider, subject, claims, population_id)
     user = await session.get(User, link.user_id)
     if user is None or not usable(user):
         raise SignOnError("The account linked to this identity cannot be used to sign on.")
@@ -77,14 +78,16 @@ async def _provision(
     provider: IdentityProvider,
     subject: str,
     claims: dict[str, Any],
+    population_id: str | None,
 ) -> User:
     rules = await mapping_rules(session, provider)
     values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims})
     if not values.get(mappings.USERNAME):
         raise SignOnError("The identity provider sent no value for the user's username.")
     document = nested(values)
-    if provider.population_id is not None:
-        document["population"] = {"id": str(provider.population_id)}
+    population = str(provider.population_id) if provider.population_id else population_id
+    if population is not None:
+        document["population"] = {"id": population}
     document["identityProvider"] = {"type": provider.type, "id": str(provider.id)}
     try:
         async with session.begin_nested():

@@ -142,7 +142,7 @@ async def exchange_code(
     response = await _call("POST", upstream.endpoints.token_endpoint, policy, headers, form)
     tokens = _json_object(response, "token endpoint")
     if response.status_code != 200 or "error" in tokens:
-        error = tokens.get("error", response.status_code)
+        error = _error_name(tokens.get("error"), response.status_code)
         raise SignOnError(f"The identity provider refused the authorization code ({error}).")
     if upstream.endpoints.oidc and not isinstance(tokens.get("id_token"), str):
         raise SignOnError("The identity provider's token response has no ID token.")
@@ -267,6 +267,13 @@ def _json_object(response: OutboundResponse, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SignOnError(f"The identity provider's {what} did not answer with a JSON object.")
     return value
+
+
+def _error_name(error: Any, status: int) -> str:
+    """An OAuth error code, or (Facebook's Graph errors) the error object's type and message."""
+    if isinstance(error, dict):
+        return ": ".join(str(error[key]) for key in ("type", "message") if error.get(key))
+    return str(error) if error else str(status)
 
 
 def _form_escape(value: str) -> str:

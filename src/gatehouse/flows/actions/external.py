@@ -69,6 +69,14 @@ def login_hint(step: Step) -> str | None:
     return None
 
 
+def registration_population(step: Step) -> str | None:
+    """The population the action's registration names (where a provider without its own
+    registration.population provisions users)."""
+    registration = step.config.get("registration") or {}
+    population = (registration.get("population") or {}).get("id")
+    return str(population) if registration.get("enabled") and population else None
+
+
 def discovered_provider(step: Step, identifier: str) -> str | None:
     """The provider of the first discovery rule whose `contains` the identifier contains."""
     folded = identifier.casefold()
