@@ -9,7 +9,8 @@ EXTERNAL_AUTHENTICATION_REQUIRED):
   provider's answer, in the query or (Apple's form_post) a form. The state is used up at once (a replayed or unknown state: 400, nothing happens). An error from
   the provider, or a code whose ID token does not verify (signature, iss, aud, exp, nonce), fails
   the flow: nothing is created or linked. Otherwise the user linked to the provider's subject
-  signs on, or one is provisioned just in time (linked_accounts), and the flow goes on. The browser
+  signs on, or one is provisioned just in time, or the flow asks for confirmation or account
+  linking (flows.actions.linking). The browser
   goes to /as/resume when the flow is COMPLETED, else back to the sign-on page.
 
 OPENID_CONNECT and the social types make the round trip (federation.roundtrip); SAML providers
@@ -34,17 +35,18 @@ from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
-from gatehouse.federation import provisioning, roundtrip, signon
+from gatehouse.federation import roundtrip, signon
 from gatehouse.federation.models import IdentityProvider
 from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.federation.roundtrip import Identity
 from gatehouse.federation.service import provider_secret
 from gatehouse.flows import engine
 from gatehouse.flows import service as flows
-from gatehouse.flows.actions import external
+from gatehouse.flows.actions import external, linking
 from gatehouse.flows.context import Step
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import (
+    ACTION_COMPLETED,
     COMPLETED,
     EXTERNAL_AUTHENTICATION_REQUIRED,
     SIGN_ON_REQUIRED,
@@ -245,21 +247,12 @@ def _posted_user(params: Mapping[str, str]) -> dict[str, Any] | None:
 
 
 async def _signed_on(step: Step, provider: IdentityProvider, identity: Identity) -> None:
-    try:
-        user = await provisioning.sign_on_user(
-            step.session,
-            step.runtime,
-            provider,
-            identity.subject,
-            identity.attributes,
-            external.registration_population(step),
-        )
-    except signon.SignOnError as failure:
-        step.flow.status = step.fail(FAILURE, failure.message)
-        return
-    step.identify(user)
-    step.authenticated(external.FEDERATED)
-    await engine.action_completed(step)
+    """Sign on the linked or provisioned user, or ask for confirmation or linking."""
+    status = await linking.identity_received(step, provider, identity.subject, identity.attributes)
+    if status == ACTION_COMPLETED:
+        await engine.action_completed(step)
+    else:
+        step.flow.status = status
 
 
 async def _back_to_sign_on(session: AsyncSession, request: Request, flow: Flow) -> Response:

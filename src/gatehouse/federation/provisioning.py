@@ -3,11 +3,11 @@ provisioned just in time.
 
 - A linked user signs on when the account is usable (enabled, not locked); the provider's
   mappings are applied again (ALWAYS ones overwrite, EMPTY_ONLY ones fill empty attributes).
-- Otherwise a user is created in the provider's registration.population (else the population
+- Otherwise (flows.actions.linking decides whether) a user is created in the provider's registration.population (else the population
   the sign-on action's registration names, else the environment's default population) with the attributes the provider's mappings give (mappings.evaluate over
   the ID token's claims and the userinfo), identityProvider {type, id} of the provider, and a
   LinkedAccount to the subject. A username already taken (a local account, say) is not linked
-  silently: the sign-on fails.
+  silently: `provision` raises UsernameTaken (the flow then asks for account linking).
 
 Failures raise signon.SignOnError.
 """
@@ -24,6 +24,7 @@ from gatehouse.common.errors import Problem
 from gatehouse.directory.models import User
 from gatehouse.directory.users import service as users
 from gatehouse.directory.users.schemas import UserCreate, UserPatch
+from gatehouse.directory.users.service import username_key
 from gatehouse.federation import mappings
 from gatehouse.federation.models import IdentityProvider, LinkedAccount
 from gatehouse.federation.service import mapping_rules
@@ -31,6 +32,28 @@ from gatehouse.federation.signon import SignOnError
 from gatehouse.flows.actions.common import usable
 from gatehouse.flows.context import user_document
 from gatehouse.runtime import Runtime
+
+
+class UsernameTaken(SignOnError):
+    """The user the provider's data would create has the username of an existing user."""
+
+
+async def linked_user(
+    session: AsyncSession, provider: IdentityProvider, subject: str
+) -> User | None:
+    """The user linked to the provider's subject (SignOnError when it cannot sign on)."""
+    link = await session.scalar(
+        sa.select(LinkedAccount).where(
+            LinkedAccount.identity_provider_id == provider.id,
+            LinkedAccount.external_id == subject,
+        )
+    )
+    if link is None:
+        return None
+    user = await session.get(User, link.user_id)
+    if user is None or not usable(user):
+        raise SignOnError("The account linked to this identity cannot be used to sign on.")
+    return user
 
 
 async def sign_on_user(
@@ -41,24 +64,18 @@ async def sign_on_user(
     claims: dict[str, Any],
     population_id: str | None = None,
 ) -> User:
-    link = await session.scalar(
-        sa.select(LinkedAccount).where(
-            LinkedAccount.identity_provider_id == provider.id,
-            LinkedAccount.external_id == subject,
-        )
-    )
-    if link is None:
-        return await _provision(session, runtime, provider, subject, claims, population_id)
-    user = await session.get(User, link.user_id)
-    if user is None or not usable(user):
-        raise SignOnError("The account linked to this identity cannot be used to sign on.")
-    await _update(session, provider, user, claims)
+    user = await linked_user(session, provider, subject)
+    if user is None:
+        values = await mapped_values(session, provider, claims)
+        return await provision(session, runtime, provider, subject, values, population_id)
+    await update(session, provider, user, claims)
     return user
 
 
-async def _update(
+async def update(
     session: AsyncSession, provider: IdentityProvider, user: User, claims: dict[str, Any]
 ) -> None:
+    """Apply the provider's mappings to a linked user (ALWAYS overwrites, EMPTY_ONLY fills)."""
     rules = await mapping_rules(session, provider)
     current = flattened(user_document(user))
     values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims}, current)
@@ -72,18 +89,30 @@ async def _update(
         raise SignOnError(f"The user could not be updated: {_reason(problem)}") from None
 
 
-async def _provision(
+async def mapped_values(
+    session: AsyncSession, provider: IdentityProvider, claims: dict[str, Any]
+) -> dict[str, Any]:
+    """The attributes, by (dotted) name, a new user would get from the provider's data."""
+    rules = await mapping_rules(session, provider)
+    return mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims})
+
+
+async def provision(
     session: AsyncSession,
     runtime: Runtime,
     provider: IdentityProvider,
     subject: str,
-    claims: dict[str, Any],
+    values: dict[str, Any],
     population_id: str | None,
 ) -> User:
-    rules = await mapping_rules(session, provider)
-    values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims})
-    if not values.get(mappings.USERNAME):
+    """Create the user (`values` by dotted name) in the provider's registration population,
+    else `population_id`, else the default one, and link it. UsernameTaken when the username is
+    an existing user's."""
+    username = values.get(mappings.USERNAME)
+    if not username:
         raise SignOnError("The identity provider sent no value for the user's username.")
+    if await username_in_use(session, provider.environment_id, str(username)):
+        raise UsernameTaken(f"A user with the username {username!r} exists already.")
     document = nested(values)
     population = str(provider.population_id) if provider.population_id else population_id
     if population is not None:
@@ -95,18 +124,40 @@ async def _provision(
             user = await users.create_user(
                 session, runtime.hasher, provider.environment_id, data, None
             )
-            session.add(
-                LinkedAccount(
-                    environment_id=provider.environment_id,
-                    user_id=user.id,
-                    identity_provider_id=provider.id,
-                    external_id=subject,
-                )
-            )
-            await session.flush()
+            await link(session, provider, user, subject)
     except Problem as problem:
         raise SignOnError(f"The user could not be created: {_reason(problem)}") from None
     return user
+
+
+async def link(session: AsyncSession, provider: IdentityProvider, user: User, subject: str) -> None:
+    """Link `user` to the provider's subject; SignOnError when the user already has another
+    account of this provider linked."""
+    other = await session.scalar(
+        sa.select(LinkedAccount.id).where(
+            LinkedAccount.identity_provider_id == provider.id, LinkedAccount.user_id == user.id
+        )
+    )
+    if other is not None:
+        raise SignOnError("This user is linked to another account of this identity provider.")
+    session.add(
+        LinkedAccount(
+            environment_id=provider.environment_id,
+            user_id=user.id,
+            identity_provider_id=provider.id,
+            external_id=subject,
+        )
+    )
+    await session.flush()
+
+
+async def username_in_use(session: AsyncSession, environment_id: Any, username: str) -> bool:
+    found = await session.scalar(
+        sa.select(User.id).where(
+            User.environment_id == environment_id, User.username_key == username_key(username)
+        )
+    )
+    return found is not None
 
 
 def nested(values: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from gatehouse.common.errors import Problem
 from gatehouse.flows.actions import (
     external,
     identifier_first,
+    linking,
     login,
     multi_factor,
     progressive_profiling,
@@ -62,9 +63,18 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     **recovery.TRANSITIONS,
     **progressive_profiling.TRANSITIONS,
     **multi_factor.TRANSITIONS,  # after identifier_first: its user.lookup leads to MFA too
+    **linking.TRANSITIONS,
 }
 EMBEDDED: dict[str, list[Embed]] = {}
-for _module in (login, registration, recovery, progressive_profiling, external, multi_factor):
+for _module in (
+    login,
+    registration,
+    recovery,
+    progressive_profiling,
+    external,
+    multi_factor,
+    linking,
+):
     for _status, _embed in _module.EMBEDDED.items():
         EMBEDDED.setdefault(_status, []).append(_embed)
 

@@ -9,6 +9,9 @@ Statuses are PingOne's names. Where PingOne's documentation is silent, the choic
   RECOVERY_CODE_REQUIRED, MUST_CHANGE_PASSWORD and PASSWORD_EXPIRED.
 - An IDENTITY_PROVIDER action waits in EXTERNAL_AUTHENTICATION_REQUIRED while the browser signs on
   at the provider (flows.actions.external); the provider's callback, not a flows API action, ends it.
+- After an external provider's answer, ACCOUNT_CONFIRMATION_REQUIRED (`user.confirm` with the
+  attributes) and ACCOUNT_LINKING_REQUIRED (`usernamePassword.check` with a local account's
+  credentials) when the policy asks for them (flows.actions.linking).
 - COMPLETED and FAILED end the flow.
 - MULTI_FACTOR_AUTHENTICATION uses PingOne's DEVICE_SELECTION_REQUIRED (`device.select`
   `{device:{id}}`), OTP_REQUIRED (`otp.check` `{otp}`) and ASSERTION_REQUIRED (`assertion.check`
@@ -31,6 +34,8 @@ RECOVERY_CODE_REQUIRED = "RECOVERY_CODE_REQUIRED"
 VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
 PROFILE_DATA_REQUIRED = "PROFILE_DATA_REQUIRED"
 EXTERNAL_AUTHENTICATION_REQUIRED = "EXTERNAL_AUTHENTICATION_REQUIRED"
+ACCOUNT_LINKING_REQUIRED = "ACCOUNT_LINKING_REQUIRED"
+ACCOUNT_CONFIRMATION_REQUIRED = "ACCOUNT_CONFIRMATION_REQUIRED"
 DEVICE_SELECTION_REQUIRED = "DEVICE_SELECTION_REQUIRED"
 OTP_REQUIRED = "OTP_REQUIRED"
 ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
@@ -51,6 +56,7 @@ PASSWORD_RECOVER = "password.recover"
 SEND_RECOVERY_CODE = "password.sendRecoveryCode"
 PASSWORD_RESET = "password.reset"
 USER_UPDATE = "user.update"
+USER_CONFIRM = "user.confirm"
 DEVICE_SELECT = "device.select"
 OTP_CHECK = "otp.check"
 OTP_SEND = "otp.send"
@@ -71,7 +77,7 @@ KNOWN_ACTIONS = frozenset(
         SEND_RECOVERY_CODE,
         PASSWORD_RESET,
         USER_UPDATE,
-        "user.confirm",
+        USER_CONFIRM,
         "user.consent",
         DEVICE_SELECT,
         OTP_CHECK,
