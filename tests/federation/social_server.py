@@ -3,7 +3,7 @@ tests that sign on through a social provider: a real HTTP server in a thread.
 
 - GET  /dialog/oauth: the "user" the test chose (`signed_in`) consents at once: 302 to the
   redirect_uri with a single-use code and the state, after checking client_id, response_type
-  and that the redirect_uri is https or loopback.
+  and that the redirect_uri is https (or http on loopback).
 - POST /oauth/access_token: the code for an access token, with client_id and client_secret in
   the form (as Facebook takes them); the redirect_uri must be the authorization request's.
 - GET  /me?fields=...&appsecret_proof=...: the user's fields, for a bearer access token and the
@@ -84,8 +84,10 @@ class SocialServer:
     def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         redirect = query.get("redirect_uri", "")
         parts = urlsplit(redirect)
-        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
-        if query.get("client_id") != self.app_id or not (parts.scheme == "https" or loopback):
+        # http only on loopback (and the in-process tests' "testserver")
+        local = parts.hostname in ("127.0.0.1", "localhost", "testserver")
+        secure = parts.scheme == "https" or (parts.scheme == "http" and local)
+        if query.get("client_id") != self.app_id or not secure:
             return 400, {}, {"error": {"type": "OAuthException", "message": "Invalid app"}}
         if query.get("response_type") != "code" or self.signed_in is None:
             return 400, {}, {"error": {"type": "OAuthException", "message": "Bad request"}}
