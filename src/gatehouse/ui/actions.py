@@ -83,6 +83,7 @@ ACTIONS: dict[str, Action] = {
     "resendRecovery": Action("password.sendRecoveryCode", _nothing),
     "changePassword": Action("password.reset", _fields("currentPassword", "newPassword")),
     "updateProfile": Action("user.update", _profile),
+    "confirmAccount": Action("user.confirm", _profile),
     "selectDevice": Action("device.select", _fields("device.id", strip=("device.id",))),
     "checkOtp": Action("otp.check", _fields("otp", strip=("otp",))),
     "sendOtp": Action("otp.send", _nothing),

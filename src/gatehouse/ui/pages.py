@@ -29,6 +29,9 @@ BY_STATUS = {
     "DEVICE_SELECTION_REQUIRED": "select_device",
     "OTP_REQUIRED": "otp",
     "ASSERTION_REQUIRED": "security_key",
+    "EXTERNAL_AUTHENTICATION_REQUIRED": "external",
+    "ACCOUNT_LINKING_REQUIRED": "link_account",
+    "ACCOUNT_CONFIRMATION_REQUIRED": "confirm_account",
     "FAILED": "failed",
 }
 
@@ -44,6 +47,7 @@ FIELDS = {
     "change_password": ("currentPassword", "newPassword"),
     "select_device": ("device.id",),
     "otp": ("otp",),
+    "link_account": ("username", "password"),
 }
 
 # How an MFA device is named on the pages.
@@ -108,6 +112,8 @@ def choose(flow: Flow, requested: str | None) -> str:
 def fields_of(name: str, flow: Flow) -> tuple[str, ...]:
     if name == "profile":
         return tuple(f"attr.{attribute.name}" for attribute in attributes_of(flow))
+    if name == "confirm_account":
+        return tuple(f"attr.{attribute.name}" for attribute in confirmed_attributes(flow))
     return FIELDS.get(name, ())
 
 
@@ -121,6 +127,61 @@ def attributes_of(flow: Flow) -> list[Attribute]:
         label, autocomplete, kind = KNOWN_ATTRIBUTES.get(name, (_label(name), None, "text"))
         attributes.append(Attribute(name, label, bool(item.get("required")), autocomplete, kind))
     return attributes
+
+
+def confirmed_attributes(flow: Flow) -> list[Attribute]:
+    """ACCOUNT_CONFIRMATION_REQUIRED: the attributes mapped from the identity provider."""
+    user = (flow.get("_embedded") or {}).get("user") or {}
+    attributes = []
+    for name in _paths(user):
+        if name == "username":
+            label, autocomplete, kind = "Username", "username", "text"
+        else:
+            label, autocomplete, kind = KNOWN_ATTRIBUTES.get(name, (_label(name), None, "text"))
+        attributes.append(Attribute(name, label, name == "username", autocomplete, kind))
+    return attributes
+
+
+def _paths(document: Mapping[str, Any], prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for key, value in document.items():
+        if isinstance(value, Mapping):
+            paths.extend(_paths(value, f"{prefix}{key}."))
+        else:
+            paths.append(f"{prefix}{key}")
+    return paths
+
+
+def _value_at(document: Mapping[str, Any], path: str) -> Any:
+    value: Any = document
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+@dataclass(frozen=True)
+class ProviderButton:
+    name: str
+    type: str
+    href: str
+
+
+def providers_of(flow: Flow) -> list[ProviderButton]:
+    """The identity providers the page offers: a LOGIN or IDENTIFIER_FIRST action's social
+    providers, or the one of EXTERNAL_AUTHENTICATION_REQUIRED. Their icons are not shown: the
+    pages load nothing from other sites."""
+    embedded = flow.get("_embedded") or {}
+    items = list(embedded.get("socialProviders") or [])
+    if flow.get("status") == "EXTERNAL_AUTHENTICATION_REQUIRED" and embedded.get(
+        "identityProvider"
+    ):
+        items = [embedded["identityProvider"]]
+    buttons = []
+    for item in items:
+        href = ((item.get("_links") or {}).get("authenticate") or {}).get("href")
+        if href:
+            buttons.append(ProviderButton(str(item.get("name") or ""), str(item.get("type")), href))
+    return buttons
 
 
 def _label(name: str) -> str:
@@ -151,6 +212,10 @@ def context_for(name: str, flow: Flow) -> dict[str, Any]:
     if name == "profile":
         context["attributes"] = attributes_of(flow)
         context["prompt_text"] = embedded.get("promptText") or flow.get("promptText")
+    if name == "confirm_account":
+        context["attributes"] = confirmed_attributes(flow)
+    context["providers"] = providers_of(flow)
+    context["provider_name"] = (embedded.get("identityProvider") or {}).get("name")
     return context
 
 
@@ -176,10 +241,18 @@ def failure_errors(flow: Flow) -> Errors:
 
 
 def prefilled(name: str, flow: Flow) -> dict[str, str]:
-    """Values the page's fields start with: the profile values the user already has."""
+    """Values the page's fields start with: the profile values the user already has, or the
+    values the identity provider sent."""
+    embedded = flow.get("_embedded") or {}
+    if name == "confirm_account":
+        user = embedded.get("user") or {}
+        return {
+            f"attr.{path}": str(value)
+            for path in _paths(user)
+            if isinstance(value := _value_at(user, path), str | int)
+        }
     if name != "profile":
         return {}
-    embedded = flow.get("_embedded") or {}
     return {
         f"attr.{item['name']}": item["value"]
         for item in embedded.get("attributes") or []
