@@ -243,20 +243,16 @@ def _with_tenant(endpoints: Endpoints, tenant: str) -> Endpoints:
     )
 
 
-def overrides_problem(value: Mapping[str, Any]) -> str | None:
+def overrides_problem(value: Mapping[str, Mapping[str, str]]) -> str | None:
     """Why GATEHOUSE_FEDERATION_ENDPOINTS cannot be used; None when it can."""
     for provider_type, endpoints in value.items():
         if provider_type not in SOCIAL_TYPES:
             return (
                 f"{provider_type!r} is not a social provider type ({', '.join(sorted(DEFAULTS))})."
             )
-        if not isinstance(endpoints, Mapping):
-            return f"The endpoints of {provider_type} must be an object of URLs."
         for name, url in endpoints.items():
             if name not in ENDPOINT_NAMES:
                 return f"{name!r} is not an endpoint name ({', '.join(sorted(ENDPOINT_NAMES))})."
-            if not isinstance(url, str):
-                return f"{provider_type}.{name} must be a URL."
             problem = url_problem(url.replace("{tenantId}", "common"), allow_http=True)
             if problem:
                 return f"{provider_type}.{name}: {problem}"

@@ -124,7 +124,7 @@ async def start(step: Step) -> str:
 
 
 def authenticate_href(auth_base: str, step: Step, provider_id: str) -> str:
-    query = urlencode({"flowId": str(step.flow.id), "identityProviderId": provider_id})
+    query = urlencode({"providerId": provider_id, "flowId": str(step.flow.id)})
     return f"{auth_base}/{step.flow.environment_id}/rp/authenticate?{query}"
 
 
