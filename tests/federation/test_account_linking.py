@@ -243,3 +243,24 @@ async def test_discovery_rules_route_unknown_identifiers_to_their_provider(
             flow_id = await browser.start(client)
             looked_up = await browser.act(flow_id, "user.lookup", {"username": identifier})
             assert looked_up.json()["status"] == "PASSWORD_REQUIRED"
+
+
+async def test_identifier_first_offers_its_social_providers_beside_the_identifier(
+    app: Any, admin: Api, env: str, facebook: SocialServer
+) -> None:
+    provider = await facebook_provider(admin, env)
+    client = await application(admin, env)
+    action = {
+        "type": "IDENTIFIER_FIRST",
+        "registration": {"enabled": True},
+        "socialProviders": [{"id": provider["id"]}],
+    }
+    await policy_for(admin, env, client.id, [action])
+    facebook.signed_in = ada = person()
+    async with Browser(app, env) as browser:
+        flow_id = await browser.start(client)
+        flow = (await browser.flow(flow_id)).json()
+        assert flow["status"] == "SIGN_ON_REQUIRED" and "user.lookup" in flow["_links"]
+        done = await through_facebook(browser, authenticate_href(flow))
+        assert done["status"] == "COMPLETED"
+    assert len(await users_named(admin, env, ada.email)) == 1

@@ -134,3 +134,21 @@ async def test_a_disabled_provider_fails_the_flow(app: Any, admin: Api, env: str
         flow = (await browser.flow(await browser.start(client))).json()
     assert flow["status"] == "FAILED"
     assert flow["error"]["code"] == "IDENTITY_PROVIDER_NOT_AVAILABLE"
+
+
+async def test_pass_user_context_sends_the_login_hint_upstream(
+    app: Any, admin: Api, env: str
+) -> None:
+    upstream = await _oidc(admin, env)
+    client = await application(admin, env)
+    action = {
+        "type": "IDENTITY_PROVIDER",
+        "identityProvider": {"id": upstream["id"]},
+        "passUserContext": True,
+    }
+    await policy_for(admin, env, client.id, [action])
+    async with Browser(app, env) as browser:
+        flow_id = await browser.start(client, login_hint="ada@example.com")
+        flow = (await browser.flow(flow_id)).json()
+        redirect = await browser.http.get(flow["_links"]["authenticate"]["href"])
+        assert query_of(redirect.headers["location"])["login_hint"] == "ada@example.com"
