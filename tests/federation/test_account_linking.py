@@ -180,6 +180,12 @@ async def test_confirmation_shows_the_mapped_attributes_and_creates_the_confirme
         assert await users_named(admin, env, grace.email) == []
         refused = await browser.act(flow_id, "user.confirm", {"title": "Admiral"})
         assert_error(refused, 400, "INVALID_DATA", target="title")
+        listed = await browser.act(flow_id, "user.confirm", {"username": ["a", "b"]})
+        assert_error(listed, 400, "INVALID_DATA", target="username")
+        too_long = await browser.act(flow_id, "user.confirm", {"username": "x" * 200})
+        assert_error(too_long, 400, "INVALID_DATA", target="username")
+        assert (await browser.flow(flow_id)).json()["status"] == "ACCOUNT_CONFIRMATION_REQUIRED"
+        assert await users_named(admin, env, "x" * 200) == []
         done = await browser.act(flow_id, "user.confirm", {"name": {"given": "Amazing Grace"}})
         assert done.status_code == 200, done.text
         assert done.json()["status"] == "COMPLETED"

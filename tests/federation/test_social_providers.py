@@ -302,3 +302,18 @@ async def test_an_apple_sign_on_posts_its_answer_and_provisions_the_user(
     ).json()["_embedded"]["users"]
     assert [user["identityProvider"]["type"] for user in users] == ["APPLE"]
     assert urlsplit(href).path == f"/{env}/rp/authenticate"
+
+
+async def test_odd_shapes_in_a_profile_answer_are_ignored_not_fatal(upstream: Upstream) -> None:
+    upstream.answer("/odd/me", {"id": "li-2"})
+    upstream.answer("/odd/emails", {"elements": ["junk", {"handle~": []}, None]})
+    linkedin = upstream_of(
+        "LINKEDIN",
+        overrides(upstream, "LINKEDIN", userInfoEndpoint="/odd/me", emailsEndpoint="/odd/emails"),
+    )
+    identity = await roundtrip.identify(linkedin, {"access_token": "t"}, None, None, POLICY)
+    assert identity.subject == "li-2" and "email" not in identity.attributes
+    upstream.answer("/odd/list", ["not", "an", "object"])
+    amazon = upstream_of("AMAZON", overrides(upstream, "AMAZON", userInfoEndpoint="/odd/list"))
+    with pytest.raises(signon.SignOnError, match="not a JSON object"):
+        await roundtrip.identify(amazon, {"access_token": "t"}, None, None, POLICY)

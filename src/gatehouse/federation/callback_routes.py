@@ -230,8 +230,9 @@ async def _upstream(
             runtime.sealer.unseal(verifier, context=str(flow.id)) if verifier else None,
             policy,
         )
+        posted = _posted_user(params) if provider.type == "APPLE" else None
         return await roundtrip.identify(
-            upstream, tokens, record.get("nonce"), secret, policy, _posted_user(params)
+            upstream, tokens, record.get("nonce"), secret, policy, posted
         )
     except signon.SignOnError as failure:
         return failure.message
@@ -241,7 +242,7 @@ def _posted_user(params: Mapping[str, str]) -> dict[str, Any] | None:
     """The `user` Apple posts on the first sign-on ({name: {firstName, lastName}, email})."""
     try:
         user = json.loads(params.get("user") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return user if isinstance(user, dict) else None
 

@@ -38,6 +38,14 @@ class UsernameTaken(SignOnError):
     """The user the provider's data would create has the username of an existing user."""
 
 
+class InvalidAttributes(SignOnError):
+    """The attributes do not make a valid user (the problem says which)."""
+
+    def __init__(self, message: str, problem: Problem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 async def linked_user(
     session: AsyncSession, provider: IdentityProvider, subject: str
 ) -> User | None:
@@ -126,7 +134,8 @@ async def provision(
             )
             await link(session, provider, user, subject)
     except Problem as problem:
-        raise SignOnError(f"The user could not be created: {_reason(problem)}") from None
+        message = f"The user could not be created: {_reason(problem)}"
+        raise InvalidAttributes(message, problem) from None
     return user
 
 

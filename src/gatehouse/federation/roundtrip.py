@@ -116,9 +116,9 @@ async def _linkedin(
     profile = _object(await get_json(_profile_url(upstream), token, policy, "profile endpoint"))
     if upstream.endpoints.emails_endpoint:
         found = await get_json(upstream.endpoints.emails_endpoint, token, policy, "e-mail endpoint")
-        elements = found.get("elements") if isinstance(found, dict) else None
-        for element in elements or []:
-            address = (element.get("handle~") or {}).get("emailAddress")
+        elements = _dig(found, "elements")
+        for element in elements if isinstance(elements, list) else []:
+            address = _dig(element, "handle~", "emailAddress")
             if isinstance(address, str):
                 profile.setdefault("email", address)
                 break
@@ -191,6 +191,15 @@ def _profile_url(upstream: Upstream) -> str:
     if not upstream.endpoints.user_info_endpoint:
         raise SignOnError("The identity provider has no profile endpoint.")
     return upstream.endpoints.user_info_endpoint
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    """value[key][key]..., or None where the answer has another shape."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -74,15 +74,13 @@ async def confirm(step: Step, body: ProfileUpdate) -> str | Problem:
     pending = _pending(step)
     values = dict(pending["values"])
     given = provisioning.flattened(body.model_extra or {})
-    unknown = sorted(set(given) - set(values))
-    if unknown:
-        return invalid_data(
-            VALIDATION_MESSAGE,
-            *(
-                Detail("INVALID_VALUE", "This attribute cannot be confirmed.", name)
-                for name in unknown
-            ),
-        )
+    refused = [
+        Detail("INVALID_VALUE", "This attribute cannot be confirmed.", name)
+        for name in sorted(given)
+        if name not in values or isinstance(given[name], list | dict)
+    ]
+    if refused:
+        return invalid_data(VALIDATION_MESSAGE, *refused)
     values.update({name: value for name, value in given.items() if value not in (None, "")})
     provider = await _provider(step, pending)
     if await _matching_local_user(step, values):
@@ -91,6 +89,8 @@ async def confirm(step: Step, body: ProfileUpdate) -> str | Problem:
     _, population = _provisioning(step, provider)
     try:
         return await _create(step, provider, pending["subject"], values, population)
+    except provisioning.InvalidAttributes as invalid:
+        return invalid.problem  # the person may correct them
     except SignOnError as failure:
         return step.fail(FAILURE, failure.message)
 
