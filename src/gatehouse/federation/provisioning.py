@@ -140,15 +140,18 @@ async def provision(
 
 
 async def link(session: AsyncSession, provider: IdentityProvider, user: User, subject: str) -> None:
-    """Link `user` to the provider's subject; SignOnError when the user already has another
-    account of this provider linked."""
-    other = await session.scalar(
-        sa.select(LinkedAccount.id).where(
-            LinkedAccount.identity_provider_id == provider.id, LinkedAccount.user_id == user.id
+    """Link `user` to the provider's subject; SignOnError when the user already has an account
+    of this provider linked, or the subject a user."""
+    existing = await session.scalars(
+        sa.select(LinkedAccount).where(
+            LinkedAccount.identity_provider_id == provider.id,
+            sa.or_(LinkedAccount.user_id == user.id, LinkedAccount.external_id == subject),
         )
     )
-    if other is not None:
-        raise SignOnError("This user is linked to another account of this identity provider.")
+    for found in existing:
+        if found.user_id == user.id:
+            raise SignOnError("This user is linked to another account of this identity provider.")
+        raise SignOnError("This identity provider account is linked to another user already.")
     session.add(
         LinkedAccount(
             environment_id=provider.environment_id,

@@ -118,19 +118,29 @@ async def link_account(step: Step, body: UsernamePasswordCheck) -> str | Problem
 
 async def linking_view(step: Step) -> dict[str, Any]:
     """ACCOUNT_LINKING_REQUIRED: which provider the account is linked to."""
-    provider = await _provider(step, _pending(step))
-    return {
-        "identityProvider": {"id": str(provider.id), "type": provider.type, "name": provider.name}
-    }
+    return await _provider_view(step)
 
 
 async def confirmation_view(step: Step) -> dict[str, Any]:
     """ACCOUNT_CONFIRMATION_REQUIRED: the attributes to confirm, as a user document."""
+    view = await _provider_view(step)
+    sealed = step.state.get(PENDING)
+    if isinstance(sealed, str):
+        view["user"] = provisioning.nested(_pending(step)["values"])
+    return view
+
+
+async def _provider_view(step: Step) -> dict[str, Any]:
+    """`_embedded.identityProvider` while the provider is still there (rendering never fails)."""
+    sealed = step.state.get(PENDING)
+    if not isinstance(sealed, str):
+        return {}
     pending = _pending(step)
-    provider = await _provider(step, pending)
+    provider = await step.session.get(IdentityProvider, uuid.UUID(pending["provider"]))
+    if provider is None:
+        return {}
     return {
-        "user": provisioning.nested(pending["values"]),
-        "identityProvider": {"id": str(provider.id), "type": provider.type, "name": provider.name},
+        "identityProvider": {"id": str(provider.id), "type": provider.type, "name": provider.name}
     }
 
 
