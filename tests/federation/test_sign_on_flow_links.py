@@ -152,3 +152,26 @@ async def test_pass_user_context_sends_the_login_hint_upstream(
         flow = (await browser.flow(flow_id)).json()
         redirect = await browser.http.get(flow["_links"]["authenticate"]["href"])
         assert query_of(redirect.headers["location"])["login_hint"] == "ada@example.com"
+
+
+async def test_a_discovered_identifier_goes_upstream_as_the_login_hint(
+    app: Any, admin: Api, env: str
+) -> None:
+    upstream = await _oidc(admin, env)
+    client = await application(admin, env)
+    rule = {
+        "condition": {"contains": "@corp.example", "value": "${identifier}"},
+        "identityProvider": {"id": upstream["id"]},
+    }
+    await policy_for(
+        admin, env, client.id, [{"type": "IDENTIFIER_FIRST", "discoveryRules": [rule]}]
+    )
+    async with Browser(app, env) as browser:
+        flow_id = await browser.start(client)
+        flow = (await browser.act(flow_id, "user.lookup", {"username": "ada@corp.example"})).json()
+        assert flow["status"] == "EXTERNAL_AUTHENTICATION_REQUIRED"
+        assert flow["_embedded"]["identityProvider"]["id"] == upstream["id"]
+        redirect = await browser.http.get(flow["_links"]["authenticate"]["href"])
+        assert query_of(redirect.headers["location"])["login_hint"] == "ada@corp.example"
+        reset = await browser.act(flow_id, "session.reset")
+        assert reset.json()["status"] == "SIGN_ON_REQUIRED"
