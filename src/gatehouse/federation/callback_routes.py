@@ -52,7 +52,7 @@ from gatehouse.flows.statuses import (
     SIGN_ON_REQUIRED,
     USERNAME_PASSWORD_REQUIRED,
 )
-from gatehouse.oauth.routes import environment_or_404
+from gatehouse.oauth.routes import environment_or_404, form_doc
 from gatehouse.runtime import Runtime, runtime_of
 
 router = APIRouter(tags=["Federated sign-on"])
@@ -65,9 +65,18 @@ WAITING = frozenset(
 FAILURE = "EXTERNAL_AUTHENTICATION_FAILED"
 MAX_FORM_BYTES = 65_536
 BAD_STATE = "The state is unknown, belongs to another sign-on, or was used already."
+TEXT = {"type": "string"}
+ANSWER_DOC = form_doc(
+    ["state"],
+    {"state": TEXT, "code": TEXT, "error": TEXT, "error_description": TEXT, "user": TEXT},
+)
+REDIRECTS = {
+    302: {"description": "To the provider (authenticate), or back to the sign-on (callback)"},
+    400: {"description": "REQUEST_FAILED: not offered now, or an unknown or used state"},
+}
 
 
-@router.get("/{environment_id}/rp/authenticate")
+@router.get("/{environment_id}/rp/authenticate", responses=REDIRECTS)
 async def authenticate(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
@@ -115,13 +124,15 @@ async def authenticate(
     return RedirectResponse(upstream.url, status_code=302, headers=NO_STORE)
 
 
-@router.post("/{environment_id}/rp/callback/{provider_type}")
+@router.post(
+    "/{environment_id}/rp/callback/{provider_type}", responses=REDIRECTS, openapi_extra=ANSWER_DOC
+)
 async def form_post_callback(environment_id: str, provider_type: str, request: Request) -> Response:
     """The provider's answer as a form (response_mode form_post, as Apple sends it)."""
     return await callback(environment_id, provider_type, request)
 
 
-@router.get("/{environment_id}/rp/callback/{provider_type}")
+@router.get("/{environment_id}/rp/callback/{provider_type}", responses=REDIRECTS)
 async def callback(environment_id: str, provider_type: str, request: Request) -> Response:
     """Three steps, each in its own unit of work: the state is used up and committed first; the
     upstream calls run with no transaction open (the upstream may be this very server, and SQLite
