@@ -136,22 +136,23 @@ async def test_a_disabled_provider_fails_the_flow(app: Any, admin: Api, env: str
     assert flow["error"]["code"] == "IDENTITY_PROVIDER_NOT_AVAILABLE"
 
 
-async def test_pass_user_context_sends_the_login_hint_upstream(
-    app: Any, admin: Api, env: str
-) -> None:
+async def test_pass_user_context_and_acr_values_go_upstream(app: Any, admin: Api, env: str) -> None:
     upstream = await _oidc(admin, env)
     client = await application(admin, env)
     action = {
         "type": "IDENTITY_PROVIDER",
         "identityProvider": {"id": upstream["id"]},
         "passUserContext": True,
+        "acrValues": "urn:example:mfa",
     }
     await policy_for(admin, env, client.id, [action])
     async with Browser(app, env) as browser:
         flow_id = await browser.start(client, login_hint="ada@example.com")
         flow = (await browser.flow(flow_id)).json()
         redirect = await browser.http.get(flow["_links"]["authenticate"]["href"])
-        assert query_of(redirect.headers["location"])["login_hint"] == "ada@example.com"
+        query = query_of(redirect.headers["location"])
+        assert query["login_hint"] == "ada@example.com"
+        assert query["acr_values"] == "urn:example:mfa"
 
 
 async def test_a_discovered_identifier_goes_upstream_as_the_login_hint(

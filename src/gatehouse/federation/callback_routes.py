@@ -107,6 +107,7 @@ async def authenticate(
         callback_url(request, runtime, environment.id, provider),
         f"{flow.id}.{secret}",
         login_hint=external.login_hint(step),
+        acr_values=external.acr_values(step),
     )
     verifier = upstream.code_verifier
     step.keep(

@@ -4,7 +4,8 @@ round trip to the upstream, under the outbound policy. An `Upstream` says what o
 in federation.social with the deployment's overrides).
 
 - `authorization_request`: the upstream authorization URL with `state`, a `nonce` (OpenID
-  Connect) and, when the upstream uses PKCE, an S256 challenge; and what the callback needs kept.
+  Connect, with the login_hint and acr_values the sign-on passes on) and, when the upstream uses
+  PKCE, an S256 challenge; and what the callback needs kept.
 - `exchange_code`: the authorization code for tokens at the token endpoint, authenticated with
   the upstream's client authentication (CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or NONE). An
   OpenID Connect upstream must answer with an ID token, any upstream with an access token.
@@ -82,7 +83,11 @@ class AuthorizationRequest:
 
 
 def authorization_request(
-    upstream: Upstream, redirect_uri: str, state: str, login_hint: str | None = None
+    upstream: Upstream,
+    redirect_uri: str,
+    state: str,
+    login_hint: str | None = None,
+    acr_values: str | None = None,
 ) -> AuthorizationRequest:
     endpoints = upstream.endpoints
     params = {
@@ -98,6 +103,8 @@ def authorization_request(
         nonce = params["nonce"] = secrets.token_urlsafe(24)
         if login_hint:
             params["login_hint"] = login_hint
+        if acr_values:
+            params["acr_values"] = acr_values
     verifier = None
     if endpoints.pkce:
         verifier = secrets.token_urlsafe(48)

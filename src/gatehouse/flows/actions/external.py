@@ -69,6 +69,14 @@ def login_hint(step: Step) -> str | None:
     return None
 
 
+def acr_values(step: Step) -> str | None:
+    """An IDENTITY_PROVIDER action's acrValues, asked of an OpenID Connect provider."""
+    if step.action is None or step.action.type != "IDENTITY_PROVIDER":
+        return None
+    value = step.config.get("acrValues")
+    return str(value) if value else None
+
+
 def registration_population(step: Step) -> str | None:
     """The population the action's registration names (where a provider without its own
     registration.population provisions users)."""
