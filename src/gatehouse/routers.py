@@ -21,6 +21,7 @@ from gatehouse.oauth.routes import router as oauth
 from gatehouse.oauth.signon_routes import router as signon
 from gatehouse.policies.routes import router as policies
 from gatehouse.resources.routes import router as resources
+from gatehouse.saml.routes import router as saml_idp
 from gatehouse.ui.routes import router as ui
 
 ROUTERS = [
@@ -46,4 +47,5 @@ ROUTERS = [
     flows,
     notifications,
     ui,
+    saml_idp,
 ]

@@ -1,0 +1,408 @@
+"""Gatehouse as a SAML identity provider for its SAML applications (`{{authPath}}/{envId}/saml20`,
+saml-bindings-2.0-os 3.4 and 3.5, saml-profiles-2.0-os 4.1):
+
+- GET (HTTP-Redirect) and POST (HTTP-POST) /idp/sso: an SP's AuthnRequest. Its Issuer names the
+  application (spEntityId); a signed request is checked against spVerification.certificates, and
+  must be signed when spVerification.authnRequestSigned. The browser then signs on through a
+  sign-on flow of the application's policy (the same flows, hosted page and session as
+  /as/authorize); the flow's resumeUrl is /saml20/resume. ForceAuthn ignores the browser's
+  session; IsPassive answers NoPassive when the session does not suffice.
+- GET /idp/startsso?spEntityId=&applicationUrl=: IdP-initiated sign-on (no InResponseTo; the
+  RelayState is applicationUrl, else defaultTargetUrl).
+- GET /resume?flowId=: the completed flow's Response, auto-POSTed to the ACS URL with the
+  RelayState (a failed flow's answer is an AuthnFailed Response). It sets the ST cookie.
+- GET /metadata/{appId}: the IdP metadata for the application (its signing certificate).
+
+Requests that cannot be answered at an ACS URL (unknown issuer, bad signature, an ACS URL that is
+not the application's) get a 400 page: nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from gatehouse.access.dependencies import db_session
+from gatehouse.applications.models import Application
+from gatehouse.applications.service import list_mappings
+from gatehouse.common.errors import not_found, request_failed
+from gatehouse.common.urls import urls_for
+from gatehouse.directory.models import User
+from gatehouse.environments.models import Environment
+from gatehouse.flows import service as flows
+from gatehouse.flows.models import Flow
+from gatehouse.flows.statuses import COMPLETED, FAILED
+from gatehouse.oauth.requests import AuthorizeRequest
+from gatehouse.oauth.responses import NO_STORE, form_post_page, message_page
+from gatehouse.oauth.routes import environment_or_404
+from gatehouse.resources import expressions
+from gatehouse.runtime import runtime_of
+from gatehouse.saml import idp, xml
+from gatehouse.saml import service as saml
+from gatehouse.saml.schemas import NAME_ID_FORMATS
+from gatehouse.sessions import service as sessions
+from gatehouse.sessions.cookies import session_secret, set_session_cookie
+
+router = APIRouter(tags=["SAML 2.0 identity provider"])
+
+FORM = "application/x-www-form-urlencoded"
+SAML_MODE = "saml"  # the response_mode of a SAML flow's request (flows.service.resume_url)
+XML_MEDIA = "application/samlmetadata+xml"
+FORM_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {"SAMLRequest": {"type": "string"}, "RelayState": {}},
+                    "required": ["SAMLRequest"],
+                }
+            }
+        },
+    }
+}
+
+
+class Refused(Exception):
+    """A request answered with a page, never at an ACS URL."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def entity_id(request: Request, environment_id: object) -> str:
+    """The IdP entity id of an environment (PingOne's: the auth URL of the environment)."""
+    return f"{urls_for(request, runtime_of(request).settings).auth}/{environment_id}"
+
+
+def _refused(message: str) -> Response:
+    return message_page("SAML sign-on error", message, status=400)
+
+
+# --- /idp/sso ------------------------------------------------------------------------------
+
+
+@router.get("/{environment_id}/saml20/idp/sso")
+@router.post("/{environment_id}/saml20/idp/sso", openapi_extra=FORM_DOC)
+async def single_sign_on(
+    environment_id: str, request: Request, session: AsyncSession = db_session
+) -> Response:
+    environment = await environment_or_404(session, environment_id)
+    try:
+        application, authn, relay_state = await _read_request(session, request, environment)
+    except (Refused, xml.SamlError) as error:
+        return _refused(error.message)
+    return await _start(session, request, environment, application, authn, relay_state)
+
+
+async def _read_request(
+    session: AsyncSession, request: Request, environment: Environment
+) -> tuple[Application, idp.AuthnRequest, str | None]:
+    if request.method == "GET":
+        params = dict(request.query_params)
+        message = xml.redirect_decode(_required(params, "SAMLRequest"))
+    else:
+        params = await _form(request)
+        message = xml.post_decode(_required(params, "SAMLRequest"))
+    application = await _application_of(session, environment.id, idp.request_issuer(message))
+    signed = await _check_request_signature(session, request, application, message)
+    destination = f"{entity_id(request, environment.id)}/saml20/idp/sso"
+    authn = idp.read_authn_request(
+        message, application.config, signed=signed, destination=destination
+    )
+    return application, authn, params.get("RelayState")
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise Refused(f"{name} is missing.")
+    return value
+
+
+async def _form(request: Request) -> dict[str, str]:
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media_type != FORM:
+        raise Refused(f"The HTTP-POST binding takes {FORM}.")
+    body = (await request.body()).decode("utf-8", "replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+async def _application_of(
+    session: AsyncSession, environment_id: uuid.UUID, sp_entity_id: str
+) -> Application:
+    application = await saml.find_by_entity_id(session, environment_id, sp_entity_id)
+    if application is None or not application.enabled:
+        raise Refused(f"No enabled SAML application has the entity id {sp_entity_id!r}.")
+    return application
+
+
+async def _check_request_signature(
+    session: AsyncSession, request: Request, application: Application, message: xml.Element
+) -> bool:
+    """Whether the request is signed (by one of the application's certificates); Refused when
+    it must be and is not, or when its signature does not verify."""
+    verification = application.config.get("spVerification") or {}
+    certificates = await saml.sp_certificates(session, application)
+    if request.method == "GET":
+        present = "Signature" in request.query_params
+    else:
+        present = xml.has_signature(message)
+    if not present:
+        if verification.get("authnRequestSigned"):
+            raise Refused("The application must sign its AuthnRequests.")
+        return False
+    if request.method == "GET":
+        xml.verify_redirect_signature(request.url.query, "SAMLRequest", certificates)
+    else:
+        xml.verify(message, certificates)
+    return True
+
+
+# --- /idp/startsso -----------------------------------------------------------------------
+
+
+@router.get("/{environment_id}/saml20/idp/startsso")
+async def start_single_sign_on(
+    environment_id: str, request: Request, session: AsyncSession = db_session
+) -> Response:
+    environment = await environment_or_404(session, environment_id)
+    try:
+        sp_entity_id = _required(dict(request.query_params), "spEntityId")
+        application = await _application_of(session, environment.id, sp_entity_id)
+    except Refused as error:
+        return _refused(error.message)
+    authn = idp.AuthnRequest(id="", issuer=sp_entity_id, acs_url=application.config["acsUrls"][0])
+    relay_state = request.query_params.get("applicationUrl") or application.config.get(
+        "defaultTargetUrl"
+    )
+    return await _start(session, request, environment, application, authn, relay_state)
+
+
+# --- the sign-on -------------------------------------------------------------------------
+
+
+async def _start(
+    session: AsyncSession,
+    request: Request,
+    environment: Environment,
+    application: Application,
+    authn: idp.AuthnRequest,
+    relay_state: str | None,
+) -> Response:
+    runtime = runtime_of(request)
+    flow_request = AuthorizeRequest(
+        client_id=str(application.id),
+        response_type=(),
+        response_mode=SAML_MODE,
+        redirect_uri=authn.acs_url,
+        scope=(),
+        state=relay_state,
+        prompt=("login",) if authn.force_authn else (),
+        extra={"saml": {"requestId": authn.id or None, "nameIdFormat": authn.name_id_format}},
+    )
+    policy = await flows.sign_on_policy(session, environment.id, application.id, [])
+    if policy is None:
+        return _refused("No sign-on policy applies to this application.")
+    browser_session = await flows.reusable_session(
+        session, runtime, environment.id, session_secret(request), flow_request
+    )
+    interaction = flows.interaction_secret(request) or sessions.new_secret()
+    flow = await flows.start_flow(
+        session,
+        runtime,
+        application=application,
+        request=flow_request,
+        policy=policy,
+        browser_session=browser_session,
+        remote_ip=request.client.host if request.client else None,
+        interaction=interaction,
+    )
+    auth_base = urls_for(request, runtime.settings).auth
+    if flow.status == COMPLETED:
+        response = await _complete(session, request, environment, application, flow)
+    elif authn.is_passive:
+        flows.mark_used(flow)
+        response = await _error(
+            session, request, application, flow, idp.NO_PASSIVE, "The user must sign on."
+        )
+    else:
+        response = RedirectResponse(
+            flows.sign_on_url(auth_base, application, flow), status_code=302, headers=NO_STORE
+        )
+    flows.set_interaction_cookie(response, request, runtime.settings, environment.id, interaction)
+    return response
+
+
+@router.get("/{environment_id}/saml20/resume")
+async def resume(
+    environment_id: str, request: Request, session: AsyncSession = db_session
+) -> Response:
+    environment = await environment_or_404(session, environment_id)
+    flow = await flows.load_flow(
+        session,
+        runtime_of(request),
+        environment.id,
+        request.query_params.get("flowId") or "",
+        flows.interaction_secret(request),
+        for_update=True,
+    )
+    application = await session.get(Application, flow.application_id)
+    if application is None or application.protocol != saml.SAML:
+        raise not_found(flows.FLOW_NOT_FOUND)
+    if not application.enabled:
+        return _refused("The application is disabled.")
+    if flow.status == FAILED:
+        flows.mark_used(flow)
+        reason = (flow.failure or {}).get("message", "The sign-on failed.")
+        return await _error(session, request, application, flow, idp.AUTHN_FAILED, reason)
+    if flow.status != COMPLETED:
+        raise request_failed(f"The flow is not complete: its status is {flow.status}.")
+    return await _complete(session, request, environment, application, flow)
+
+
+async def _complete(
+    session: AsyncSession,
+    request: Request,
+    environment: Environment,
+    application: Application,
+    flow: Flow,
+) -> Response:
+    runtime = runtime_of(request)
+    completion = await flows.complete_flow(session, runtime, flow, session_secret(request))
+    if completion is None:
+        flows.mark_used(flow)
+        return await _error(
+            session, request, application, flow, idp.AUTHN_FAILED, "The session ended."
+        )
+    user = await session.get(User, flow.user_id)
+    assert user is not None
+    try:
+        assertion = await _assertion(session, request, environment, application, flow, user)
+    except idp.AssertionRefused as refused:
+        return await _error(session, request, application, flow, refused.status, refused.message)
+    signing = await saml.signing_material(session, runtime.sealer, application)
+    message = idp.response(
+        assertion,
+        signing,
+        sign_assertion=bool(application.config.get("assertionSigned", True)),
+        sign_response=bool(application.config.get("responseSigned", False)),
+    )
+    response = _post_to_acs(flow, message)
+    if completion.secret is not None:
+        set_session_cookie(response, request, runtime.settings, environment.id, completion.secret)
+    return response
+
+
+async def _assertion(
+    session: AsyncSession,
+    request: Request,
+    environment: Environment,
+    application: Application,
+    flow: Flow,
+    user: User,
+) -> idp.Assertion:
+    config = application.config
+    saml_request = flow.request.get("extra", {}).get("saml", {})
+    name_id_format = idp.name_id_format(
+        config.get("nameIdFormat"), saml_request.get("nameIdFormat")
+    )
+    mappings = await list_mappings(session, application)
+    custom = await expressions.custom_attribute_types(session, environment.id)
+    subject, attributes = idp.mapped_attributes(mappings, user, custom)
+    duration = config.get("sessionNotOnOrAfterDuration")
+    return idp.Assertion(
+        issuer=entity_id(request, environment.id),
+        audience=config["spEntityId"],
+        acs_url=str(flow.request["redirect_uri"]),
+        subject=subject,
+        name_id_format=name_id_format,
+        session_index=str(flow.session_id),
+        authn_instant=flow.completed_at or flow.updated_at,
+        lifetime=timedelta(seconds=int(config["assertionDuration"])),
+        session_lifetime=timedelta(seconds=int(duration)) if duration else None,
+        in_response_to=saml_request.get("requestId"),
+        password_used="pwd" in (flow.authenticators or {}),
+        attributes=attributes,
+    )
+
+
+async def _error(
+    session: AsyncSession,
+    request: Request,
+    application: Application,
+    flow: Flow,
+    status: str,
+    message: str,
+) -> Response:
+    signing = await saml.signing_material(session, runtime_of(request).sealer, application)
+    saml_request = flow.request.get("extra", {}).get("saml", {})
+    answer = idp.error_response(
+        entity_id(request, flow.environment_id),
+        str(flow.request["redirect_uri"]),
+        saml_request.get("requestId"),
+        status,
+        message,
+        signing,
+    )
+    return _post_to_acs(flow, answer)
+
+
+def _post_to_acs(flow: Flow, message: xml.Element) -> Response:
+    params = {"SAMLResponse": xml.post_encode(message)}
+    if flow.request.get("state") is not None:
+        params["RelayState"] = str(flow.request["state"])
+    return form_post_page(str(flow.request["redirect_uri"]), params)
+
+
+# --- metadata ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{environment_id}/saml20/metadata/{application_id}",
+    responses={200: {"content": {XML_MEDIA: {}}}},
+)
+async def idp_metadata(
+    environment_id: str, application_id: str, request: Request, session: AsyncSession = db_session
+) -> Response:
+    environment = await environment_or_404(session, environment_id)
+    application = await _saml_application(session, environment.id, application_id)
+    signing = await saml.signing_material(session, runtime_of(request).sealer, application)
+    base = f"{entity_id(request, environment.id)}/saml20/idp"
+    formats = (
+        [application.config["nameIdFormat"]]
+        if application.config.get("nameIdFormat")
+        else list(NAME_ID_FORMATS)
+    )
+    document = idp.metadata(
+        entity_id(request, environment.id),
+        signing.certificate_pem,
+        f"{base}/sso",
+        f"{base}/slo",
+        formats,
+    )
+    return Response(xml.serialize(document), media_type=XML_MEDIA)
+
+
+async def _saml_application(
+    session: AsyncSession, environment_id: uuid.UUID, application_id: str
+) -> Application:
+    try:
+        application = await session.get(Application, uuid.UUID(application_id))
+    except ValueError:
+        raise not_found() from None
+    if (
+        application is None
+        or application.environment_id != environment_id
+        or application.protocol != saml.SAML
+    ):
+        raise not_found()
+    return application

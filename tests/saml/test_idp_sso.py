@@ -1,0 +1,215 @@
+"""Gatehouse as a SAML identity provider: SP-initiated sign-on over the Redirect and POST bindings,
+IdP-initiated sign-on, the signed Response posted to the ACS URL, and the IdP metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from cryptography import x509
+from lxml import etree
+from signxml import XMLVerifier
+from signxml.exceptions import InvalidInput, InvalidSignature
+
+from tests.saml.support import (
+    ACS,
+    NS,
+    SUCCESS,
+    authn_request,
+    deflated,
+    posted,
+    saml_application,
+    saml_response,
+)
+from tests.signon.support import Browser, query_of, user
+from tests.support.api import Api
+
+pytestmark = pytest.mark.anyio
+
+
+async def default_certificate(admin: Api, env: str) -> x509.Certificate:
+    keys = (await admin.get(f"/environments/{env}/keys")).json()["_embedded"]["keys"]
+    key = next(k for k in keys if k["usageType"] == "SIGNING" and k["default"])
+    pem = await admin.get(
+        f"/environments/{env}/keys/{key['id']}", headers={"Accept": "application/x-pem-file"}
+    )
+    return x509.load_pem_x509_certificate(pem.content)
+
+
+async def sign_in(browser: Browser, first: Any, username: str) -> Any:
+    """Follow the IdP's redirect to the sign-on page, sign on, and resume: the ACS form page."""
+    assert first.status_code == 302, first.text
+    flow_id = query_of(first.headers["location"])["flowId"]
+    flow = await browser.sign_on(flow_id, username)
+    assert flow["status"] == "COMPLETED"
+    assert "/saml20/resume" in flow["resumeUrl"]
+    return await browser.http.get(flow["resumeUrl"])
+
+
+def assertion_of(document: etree._Element, certificate: x509.Certificate) -> etree._Element:
+    assertion = document.find("saml:Assertion", NS)
+    assert assertion is not None
+    verified = XMLVerifier().verify(etree.tostring(assertion), x509_cert=certificate)
+    return verified.signed_xml  # type: ignore[union-attr]
+
+
+async def test_redirect_binding_signs_on_and_posts_a_signed_assertion(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env, name={"given": "Ada"})
+    application = await saml_application(
+        admin, env, nameIdFormat="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    )
+    mappings = f"/environments/{env}/applications/{application['id']}/attributes"
+    listed = (await admin.get(mappings)).json()["_embedded"]["attributes"]
+    subject = next(m for m in listed if m["name"] == "saml_subject")
+    assert subject["mappingType"] == "CORE" and subject["value"] == "${user.id}"
+    await admin.put(f"{mappings}/{subject['id']}", json={**subject, "value": "${user.email}"})
+    await admin.create(
+        mappings, {"name": "givenName", "value": "${user.name.given}", "required": False}
+    )
+    request = authn_request(application["spEntityId"], request_id="_req-1")
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            f"/{env}/saml20/idp/sso",
+            params={"SAMLRequest": deflated(request), "RelayState": "deep/link"},
+        )
+        page = await sign_in(browser, first, person["username"])
+    action, document, relay_state = saml_response(page.text)
+    assert (action, relay_state) == (ACS, "deep/link")
+    assert document.get("InResponseTo") == "_req-1"
+    assert document.get("Destination") == ACS
+    status = document.find("samlp:Status/samlp:StatusCode", NS)
+    assert status is not None and status.get("Value") == SUCCESS
+    assertion = assertion_of(document, await default_certificate(admin, env))
+    issuer = assertion.findtext("saml:Issuer", namespaces=NS)
+    assert issuer == f"http://testserver/{env}"
+    name_id = assertion.find("saml:Subject/saml:NameID", NS)
+    assert name_id is not None and name_id.text == person["email"]
+    assert name_id.get("Format").endswith("emailAddress")
+    confirmation = assertion.find(
+        "saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS
+    )
+    assert confirmation.get("Recipient") == ACS and confirmation.get("InResponseTo") == "_req-1"
+    audience = assertion.findtext(
+        "saml:Conditions/saml:AudienceRestriction/saml:Audience", namespaces=NS
+    )
+    assert audience == application["spEntityId"]
+    values = {
+        a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", NS)]
+        for a in assertion.findall("saml:AttributeStatement/saml:Attribute", NS)
+    }
+    assert values == {"givenName": ["Ada"]}
+
+
+async def test_post_binding_with_a_signed_response_and_single_sign_on(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    application = await saml_application(admin, env, responseSigned=True, assertionSigned=False)
+    certificate = await default_certificate(admin, env)
+    async with Browser(app, env) as browser:
+        body = {"SAMLRequest": posted(authn_request(application["spEntityId"]))}
+        first = await browser.http.post(
+            f"/{env}/saml20/idp/sso",
+            content=urlencode(body),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        page = await sign_in(browser, first, person["username"])
+        _, document, relay_state = saml_response(page.text)
+        assert relay_state is None
+        verified = XMLVerifier().verify(etree.tostring(document), x509_cert=certificate)
+        assert verified.signed_xml.tag == f"{{{NS['samlp']}}}Response"  # type: ignore[union-attr]
+        assert document.find("saml:Assertion/ds:Signature", NS) is None
+        # the browser's session answers the next request at once
+        again = await browser.http.get(
+            f"/{env}/saml20/idp/sso",
+            params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))},
+        )
+        assert again.status_code == 200
+        _, second, _ = saml_response(again.text)
+        subject = second.findtext("saml:Assertion/saml:Subject/saml:NameID", namespaces=NS)
+        assert subject == person["id"]
+
+
+async def test_idp_initiated_sign_on_uses_the_default_target(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    application = await saml_application(
+        admin, env, acsUrls=[ACS, "https://sp.example.com/other"], defaultTargetUrl="/home"
+    )
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            f"/{env}/saml20/idp/startsso", params={"spEntityId": application["spEntityId"]}
+        )
+        page = await sign_in(browser, first, person["username"])
+    action, document, relay_state = saml_response(page.text)
+    assert (action, relay_state) == (ACS, "/home")
+    assert document.get("InResponseTo") is None
+    assertion_of(document, await default_certificate(admin, env))
+
+
+async def test_the_application_signing_key_signs(app: object, admin: Api, env: str) -> None:
+    key = await admin.create(
+        f"/environments/{env}/keys",
+        {
+            "name": "SAML signing",
+            "subjectDN": "CN=Gatehouse IdP",
+            "algorithm": "EC",
+            "keyLength": 256,
+            "signatureAlgorithm": "SHA256withECDSA",
+            "usageType": "SIGNING",
+            "validityPeriod": 30,
+        },
+    )
+    person = await user(admin, env)
+    application = await saml_application(admin, env, idpSigning={"key": {"id": key["id"]}})
+    assert application["idpSigning"] == {
+        "key": {"id": key["id"]},
+        "algorithm": "SHA256withECDSA",
+    }
+    pem = await admin.get(
+        f"/environments/{env}/keys/{key['id']}", headers={"Accept": "application/x-pem-file"}
+    )
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            f"/{env}/saml20/idp/startsso", params={"spEntityId": application["spEntityId"]}
+        )
+        page = await sign_in(browser, first, person["username"])
+    _, document, _ = saml_response(page.text)
+    assertion_of(document, x509.load_pem_x509_certificate(pem.content))
+    with pytest.raises((InvalidSignature, InvalidInput)):
+        assertion_of(document, await default_certificate(admin, env))
+
+
+async def test_metadata_names_the_endpoints_and_the_certificate(
+    app: object, admin: Api, env: str
+) -> None:
+    application = await saml_application(admin, env)
+    async with Browser(app, env) as browser:
+        response = await browser.http.get(f"/{env}/saml20/metadata/{application['id']}")
+        missing = await browser.http.get(f"/{env}/saml20/metadata/{env}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/samlmetadata+xml")
+    assert missing.status_code == 404
+    root = etree.fromstring(response.content)
+    md = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", **NS}
+    assert root.get("entityID") == f"http://testserver/{env}"
+    locations = {
+        s.get("Binding").rsplit(":", 1)[1]: s.get("Location")
+        for s in root.findall("md:IDPSSODescriptor/md:SingleSignOnService", md)
+    }
+    sso = f"http://testserver/{env}/saml20/idp/sso"
+    assert locations == {"HTTP-Redirect": sso, "HTTP-POST": sso}
+    text = root.findtext(
+        "md:IDPSSODescriptor/md:KeyDescriptor/ds:KeyInfo/ds:X509Data/ds:X509Certificate",
+        namespaces=md,
+    )
+    expected = await default_certificate(admin, env)
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    assert base64.b64decode(text) == expected.public_bytes(Encoding.DER)
