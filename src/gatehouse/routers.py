@@ -12,6 +12,7 @@ from gatehouse.environments.routes import router as environments
 from gatehouse.federation.callback_routes import router as federated_sign_on
 from gatehouse.federation.linked_accounts_routes import router as linked_accounts
 from gatehouse.federation.routes import router as identity_providers
+from gatehouse.federation.saml.routes import router as saml_sp
 from gatehouse.flows.routes import router as flows
 from gatehouse.keys.routes import router as keys
 from gatehouse.mfa.policies.routes import router as mfa_policies
@@ -48,4 +49,5 @@ ROUTERS = [
     notifications,
     ui,
     saml_idp,
+    saml_sp,
 ]

@@ -12,7 +12,8 @@ EXTERNAL_AUTHENTICATION_REQUIRED):
   signs on, or one is provisioned just in time (linked_accounts), and the flow goes on. The browser
   goes to /as/resume when the flow is COMPLETED, else back to the sign-on page.
 
-Only OPENID_CONNECT providers make the round trip; the other types are refused at authenticate.
+Only OPENID_CONNECT providers make the round trip here; SAML providers make theirs through
+federation.saml.routes (/saml20/sp/acs); the other types are refused at authenticate.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from gatehouse.common.urls import urls_for
 from gatehouse.federation import provisioning, signon
 from gatehouse.federation.models import IdentityProvider
 from gatehouse.federation.outbound import OutboundPolicy
-from gatehouse.federation.schemas import OidcProvider
+from gatehouse.federation.saml import routes as saml_sign_on
+from gatehouse.federation.schemas import OidcProvider, SamlProvider
 from gatehouse.federation.service import provider_secret, provider_settings
 from gatehouse.flows import engine
 from gatehouse.flows import service as flows
@@ -80,6 +82,8 @@ async def authenticate(
     if provider is None:
         raise request_failed("The flow does not offer this identity provider now.")
     settings = provider_settings(provider)
+    if isinstance(settings, SamlProvider):
+        return await saml_sign_on.authenticate(session, request, step, provider, settings)
     if not isinstance(settings, OidcProvider):
         raise request_failed(f"Signing on through a {provider.type} provider is not available.")
     secret = secrets.token_urlsafe(32)

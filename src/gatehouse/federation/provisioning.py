@@ -5,8 +5,8 @@ provisioned just in time.
   mappings are applied again (ALWAYS ones overwrite, EMPTY_ONLY ones fill empty attributes).
 - Otherwise a user is created in the provider's registration.population (else the environment's
   default population) with the attributes the provider's mappings give (mappings.evaluate over
-  the ID token's claims and the userinfo), identityProvider {type, id} of the provider, and a
-  LinkedAccount to the subject. A username already taken (a local account, say) is not linked
+  the ID token's claims and the userinfo, or a SAML assertion's subject and attributes),
+  identityProvider {type, id} of the provider, and a LinkedAccount to the subject. A username already taken (a local account, say) is not linked
   silently: the sign-on fails.
 
 Failures raise signon.SignOnError.
@@ -60,7 +60,7 @@ async def _update(
 ) -> None:
     rules = await mapping_rules(session, provider)
     current = flattened(user_document(user))
-    values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims}, current)
+    values = mappings.evaluate(rules, {_namespace(provider): claims}, current)
     changes = {name: value for name, value in values.items() if current.get(name) != value}
     if not changes:
         return
@@ -79,7 +79,7 @@ async def _provision(
     claims: dict[str, Any],
 ) -> User:
     rules = await mapping_rules(session, provider)
-    values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims})
+    values = mappings.evaluate(rules, {_namespace(provider): claims})
     if not values.get(mappings.USERNAME):
         raise SignOnError("The identity provider sent no value for the user's username.")
     document = nested(values)
@@ -104,6 +104,12 @@ async def _provision(
     except Problem as problem:
         raise SignOnError(f"The user could not be created: {_reason(problem)}") from None
     return user
+
+
+def _namespace(provider: IdentityProvider) -> str:
+    """Where the provider's data is found: `${samlAssertion.*}` for SAML, else
+    `${providerAttributes.*}`."""
+    return mappings.SAML_ASSERTION if provider.type == "SAML" else mappings.PROVIDER_ATTRIBUTES
 
 
 def nested(values: dict[str, Any]) -> dict[str, Any]:
