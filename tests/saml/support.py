@@ -50,10 +50,12 @@ def authn_request(
     root = etree.Element(
         f"{{{SAMLP}}}AuthnRequest",
         nsmap={"samlp": SAMLP, "saml": SAML},
-        ID=request_id or f"_{uuid.uuid4().hex}",
-        Version="2.0",
-        IssueInstant=now(),
-        **attributes,
+        **{
+            "ID": request_id or f"_{uuid.uuid4().hex}",
+            "Version": "2.0",
+            "IssueInstant": now(),
+            **attributes,
+        },
     )
     if acs is not None:
         root.set("AssertionConsumerServiceURL", acs)

@@ -3,15 +3,19 @@ IdP-initiated sign-on, the signed Response posted to the ACS URL, and the IdP me
 
 from __future__ import annotations
 
+import base64
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
+from tests.keys.support import certificate, import_certificate
 from tests.saml.support import (
     ACS,
     NS,
@@ -22,7 +26,7 @@ from tests.saml.support import (
     saml_application,
     saml_response,
 )
-from tests.signon.support import Browser, query_of, user
+from tests.signon.support import Browser, policy_for, query_of, user
 from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
@@ -213,3 +217,128 @@ async def test_metadata_names_the_endpoints_and_the_certificate(
     from cryptography.hazmat.primitives.serialization import Encoding
 
     assert base64.b64decode(text) == expected.public_bytes(Encoding.DER)
+
+
+def signed_redirect_query(request: etree._Element, key: Any, relay_state: str) -> str:
+    """The Redirect binding's query-string signature (saml-bindings 3.4.4.1), RSA-SHA256."""
+    sig_alg = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    signed = "&".join(
+        f"{name}={quote(value, safe='')}"
+        for name, value in (
+            ("SAMLRequest", deflated(request)),
+            ("RelayState", relay_state),
+            ("SigAlg", sig_alg),
+        )
+    )
+    signature = key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signed}&Signature={quote(base64.b64encode(signature).decode(), safe='')}"
+
+
+async def test_requests_that_cannot_be_answered_get_a_page(
+    app: object, admin: Api, env: str
+) -> None:
+    application = await saml_application(admin, env)
+    stale = authn_request(application["spEntityId"], IssueInstant="2020-01-01T00:00:00Z")
+    cases = {
+        "No enabled SAML application": authn_request("https://unknown.example.com"),
+        "AssertionConsumerServiceURL is not one": authn_request(
+            application["spEntityId"], acs="https://evil.example.com/acs"
+        ),
+        "too old": stale,
+    }
+    async with Browser(app, env) as browser:
+        for message, request in cases.items():
+            page = await browser.http.get(
+                f"/{env}/saml20/idp/sso", params={"SAMLRequest": deflated(request)}
+            )
+            assert page.status_code == 400, message
+            assert message in page.text
+        garbage = await browser.http.get(f"/{env}/saml20/idp/sso", params={"SAMLRequest": "%%%"})
+        assert garbage.status_code == 400
+        missing = await browser.http.get(f"/{env}/saml20/idp/sso")
+        assert missing.status_code == 400 and "SAMLRequest is missing" in missing.text
+
+
+async def test_signed_requests_are_verified_when_the_application_wants_them(
+    app: object, admin: Api, env: str
+) -> None:
+    sp_key, sp_cert = certificate(common_name="sp.example.com")
+    uploaded = await import_certificate(admin, env, sp_cert)
+    application = await saml_application(
+        admin,
+        env,
+        spVerification={"authnRequestSigned": True, "certificates": [{"id": uploaded["id"]}]},
+    )
+    request = authn_request(application["spEntityId"])
+    other_key, _ = certificate(common_name="attacker")
+    async with Browser(app, env) as browser:
+        unsigned = await browser.http.get(
+            f"/{env}/saml20/idp/sso", params={"SAMLRequest": deflated(request)}
+        )
+        assert unsigned.status_code == 400 and "must sign" in unsigned.text
+        forged = await browser.http.get(
+            f"/{env}/saml20/idp/sso?{signed_redirect_query(request, other_key, 'rs')}"
+        )
+        assert forged.status_code == 400 and "trusted certificate" in forged.text
+        tampered_query = signed_redirect_query(request, sp_key, "rs").replace(
+            "RelayState=rs", "RelayState=rt"
+        )
+        tampered = await browser.http.get(f"/{env}/saml20/idp/sso?{tampered_query}")
+        assert tampered.status_code == 400
+        good = await browser.http.get(
+            f"/{env}/saml20/idp/sso?{signed_redirect_query(request, sp_key, 'rs')}"
+        )
+        assert good.status_code == 302 and "/signon/" in good.headers["location"]
+
+
+async def test_is_passive_without_a_session_answers_no_passive(
+    app: object, admin: Api, env: str
+) -> None:
+    application = await saml_application(admin, env)
+    request = authn_request(application["spEntityId"], request_id="_passive", IsPassive="true")
+    async with Browser(app, env) as browser:
+        page = await browser.http.get(
+            f"/{env}/saml20/idp/sso", params={"SAMLRequest": deflated(request)}
+        )
+    _, document, _ = saml_response(page.text)
+    assert document.get("InResponseTo") == "_passive"
+    codes = [code.get("Value") for code in document.iter(f"{{{NS['samlp']}}}StatusCode")]
+    assert codes == [
+        "urn:oasis:names:tc:SAML:2.0:status:Responder",
+        "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
+    ]
+    assert document.find("saml:Assertion", NS) is None
+    XMLVerifier().verify(etree.tostring(document), x509_cert=await default_certificate(admin, env))
+
+
+async def test_a_failed_sign_on_answers_authn_failed_with_the_application_policy(
+    app: object, admin: Api, env: str
+) -> None:
+    """The application's own sign-on policy runs: here one whose identity provider is gone, so
+    the flow fails and the SP is told so."""
+    application = await saml_application(admin, env)
+    await policy_for(
+        admin,
+        env,
+        application["id"],
+        [
+            {
+                "type": "IDENTITY_PROVIDER",
+                "identityProvider": {"id": "6e2b0b1e-0000-4000-8000-000000000000"},
+            }
+        ],
+    )
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            f"/{env}/saml20/idp/sso",
+            params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))},
+        )
+        flow_id = query_of(first.headers["location"])["flowId"]
+        flow = (await browser.flow(flow_id)).json()
+        assert flow["status"] == "FAILED"
+        page = await browser.http.get(flow["resumeUrl"])
+        oauth_resume = await browser.resume(flow_id)
+    _, document, _ = saml_response(page.text)
+    codes = [code.get("Value") for code in document.iter(f"{{{NS['samlp']}}}StatusCode")]
+    assert codes[-1] == "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+    assert oauth_resume.status_code in (400, 404)  # never an OAuth answer to the ACS URL
