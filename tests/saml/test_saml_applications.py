@@ -204,3 +204,21 @@ async def test_the_subject_mapping(admin: Api, env: str) -> None:
         mappings, json={"name": "sub", "value": "${user.username}", "required": False}
     )
     assert sub.status_code == 201, sub.text
+
+
+async def test_keys_and_certificates_in_use_cannot_be_deleted(admin: Api, env: str) -> None:
+    certificate = await import_certificate(admin, env)
+    signing = await key(admin, env)
+    created = await saml_application(
+        admin,
+        env,
+        idpSigning={"key": {"id": signing["id"]}},
+        spVerification={"certificates": [{"id": certificate["id"]}]},
+    )
+    key_href = f"/environments/{env}/keys/{signing['id']}"
+    certificate_href = f"/environments/{env}/certificates/{certificate['id']}"
+    assert_error(await admin.delete(key_href), 400, "REQUEST_FAILED")
+    assert_error(await admin.delete(certificate_href), 400, "REQUEST_FAILED")
+    assert (await admin.delete(f"{apps(env)}/{created['id']}")).status_code == 204
+    assert (await admin.delete(key_href)).status_code == 204
+    assert (await admin.delete(certificate_href)).status_code == 204
