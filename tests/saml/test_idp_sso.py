@@ -22,6 +22,7 @@ from tests.saml.support import (
     SUCCESS,
     authn_request,
     deflated,
+    form_fields,
     posted,
     saml_application,
     saml_response,
@@ -342,3 +343,61 @@ async def test_a_failed_sign_on_answers_authn_failed_with_the_application_policy
     codes = [code.get("Value") for code in document.iter(f"{{{NS['samlp']}}}StatusCode")]
     assert codes[-1] == "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
     assert oauth_resume.status_code in (400, 404)  # never an OAuth answer to the ACS URL
+
+
+def logout_request(issuer: str, session_index: str) -> etree._Element:
+    root = etree.Element(
+        f"{{{NS['samlp']}}}LogoutRequest",
+        nsmap={"samlp": NS["samlp"], "saml": NS["saml"]},
+        ID="_logout-1",
+        Version="2.0",
+        IssueInstant=authn_request("x").get("IssueInstant"),
+    )
+    etree.SubElement(root, f"{{{NS['saml']}}}Issuer").text = issuer
+    etree.SubElement(root, f"{{{NS['saml']}}}NameID").text = "whoever"
+    etree.SubElement(root, f"{{{NS['samlp']}}}SessionIndex").text = session_index
+    return root
+
+
+async def test_single_logout_ends_the_session_and_answers_the_sp(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    slo = "https://sp.example.com/slo"
+    application = await saml_application(admin, env, sloEndpoint=slo)
+    without_slo = await saml_application(admin, env)
+    sso = f"/{env}/saml20/idp/sso"
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            sso, params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))}
+        )
+        _, document, _ = saml_response((await sign_in(browser, first, person["username"])).text)
+        statement = document.find("saml:Assertion/saml:AuthnStatement", NS)
+        session_index = statement.get("SessionIndex")
+        refused = await browser.http.get(
+            f"/{env}/saml20/idp/slo",
+            params={
+                "SAMLRequest": deflated(logout_request(without_slo["spEntityId"], session_index))
+            },
+        )
+        assert refused.status_code == 400 and "sloEndpoint" in refused.text
+        page = await browser.http.get(
+            f"/{env}/saml20/idp/slo",
+            params={
+                "SAMLRequest": deflated(logout_request(application["spEntityId"], session_index)),
+                "RelayState": "bye",
+            },
+        )
+        action, fields = form_fields(page.text)
+        assert (action, fields["RelayState"]) == (slo, "bye")
+        answer = etree.fromstring(base64.b64decode(fields["SAMLResponse"]))
+        assert answer.tag == f"{{{NS['samlp']}}}LogoutResponse"
+        assert answer.get("InResponseTo") == "_logout-1"
+        XMLVerifier().verify(
+            etree.tostring(answer), x509_cert=await default_certificate(admin, env)
+        )
+        # the session is over: the next request asks the user to sign on again
+        again = await browser.http.get(
+            sso, params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))}
+        )
+        assert again.status_code == 302 and "/signon/" in again.headers["location"]

@@ -12,6 +12,8 @@ and the IdP metadata (saml-metadata-2.0-os).
   SessionNotOnOrAfter) and the attribute mappings' AttributeStatement. The assertion is signed
   when assertionSigned, the response when responseSigned (the assertion first).
 - `error_response`: a Response with a non-success StatusCode (AuthnFailed, NoPassive ...).
+- `read_logout_request` / `logout_response`: single logout (section 3.7), the SP's LogoutRequest
+  and the IdP's LogoutResponse.
 """
 
 from __future__ import annotations
@@ -83,12 +85,12 @@ class AuthnRequest:
     name_id_format: str | None = None
 
 
-def request_issuer(request: Element) -> str:
-    if request.tag != qname(SAMLP, "AuthnRequest"):
-        raise SamlError("The SAML message is not an AuthnRequest.")
+def request_issuer(request: Element, kind: str = "AuthnRequest") -> str:
+    if request.tag != qname(SAMLP, kind):
+        raise SamlError(f"The SAML message is not a {kind}.")
     issuer = text_of(child(request, SAML, "Issuer"))
     if not issuer:
-        raise SamlError("The AuthnRequest has no Issuer.")
+        raise SamlError(f"The {kind} has no Issuer.")
     return issuer
 
 
@@ -97,15 +99,7 @@ def read_authn_request(
 ) -> AuthnRequest:
     """The request of the application whose settings are `config` (its spEntityId is the
     request's Issuer; the request's signature, when required, was checked already)."""
-    request_id = request.get("ID")
-    if not request_id or request.get("Version") != "2.0":
-        raise SamlError("The AuthnRequest needs an ID and Version 2.0.")
-    given_destination = request.get("Destination")
-    if given_destination is not None and given_destination != destination:
-        raise SamlError("The AuthnRequest is meant for another destination.")
-    issued = _time(request.get("IssueInstant"), "IssueInstant")
-    if abs(clock.now() - issued) > timedelta(minutes=5) + CLOCK_SKEW:
-        raise SamlError("The AuthnRequest is too old, or from the future.")
+    request_id = _check_request(request, destination)
     policy = child(request, SAMLP, "NameIDPolicy")
     return AuthnRequest(
         id=request_id,
@@ -115,6 +109,21 @@ def read_authn_request(
         is_passive=request.get("IsPassive") in ("true", "1"),
         name_id_format=policy.get("Format") if policy is not None else None,
     )
+
+
+def _check_request(request: Element, destination: str) -> str:
+    """The request's ID, once its Version, Destination and IssueInstant are right."""
+    kind = etree.QName(request).localname
+    request_id = request.get("ID")
+    if not request_id or request.get("Version") != "2.0":
+        raise SamlError(f"The {kind} needs an ID and Version 2.0.")
+    given_destination = request.get("Destination")
+    if given_destination is not None and given_destination != destination:
+        raise SamlError(f"The {kind} is meant for another destination.")
+    issued = _time(request.get("IssueInstant"), "IssueInstant")
+    if abs(clock.now() - issued) > timedelta(minutes=5) + CLOCK_SKEW:
+        raise SamlError(f"The {kind} is too old, or from the future.")
+    return request_id
 
 
 def _acs_url(request: Element, config: dict[str, Any], signed: bool) -> str:
@@ -379,3 +388,45 @@ def _values(value: Any) -> list[str]:
         else:
             texts.append(str(item))
     return texts
+
+
+# --- single logout ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    id: str
+    issuer: str
+    session_indexes: list[str]
+
+
+def read_logout_request(request: Element, *, destination: str) -> LogoutRequest:
+    request_id = _check_request(request, destination)
+    not_on_or_after = request.get("NotOnOrAfter")
+    if not_on_or_after is not None and _time(not_on_or_after, "NotOnOrAfter") <= clock.now():
+        raise SamlError("The LogoutRequest has expired.")
+    if child(request, SAML, "NameID") is None:
+        raise SamlError("The LogoutRequest names no NameID.")
+    indexes = [text_of(item) or "" for item in request.findall(qname(SAMLP, "SessionIndex"))]
+    return LogoutRequest(request_id, request_issuer(request, "LogoutRequest"), indexes)
+
+
+def logout_response(
+    issuer: str, destination: str, in_response_to: str, signing: SigningMaterial | None
+) -> Element:
+    """A successful LogoutResponse; signed inside when `signing` is given (HTTP-POST)."""
+    element = etree.Element(
+        qname(SAMLP, "LogoutResponse"),
+        nsmap={"samlp": SAMLP, "saml": SAML},
+        ID=new_id(),
+        Version="2.0",
+        IssueInstant=instant(clock.now()),
+        Destination=destination,
+        InResponseTo=in_response_to,
+    )
+    etree.SubElement(element, qname(SAML, "Issuer")).text = issuer
+    status = etree.SubElement(element, qname(SAMLP, "Status"))
+    etree.SubElement(status, qname(SAMLP, "StatusCode"), Value=SUCCESS)
+    if signing is not None:
+        element = sign(element, signing.private_key_pem, signing.certificate_pem, signing.algorithm)
+    return element

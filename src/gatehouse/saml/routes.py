@@ -12,6 +12,12 @@ saml-bindings-2.0-os 3.4 and 3.5, saml-profiles-2.0-os 4.1):
 - GET /resume?flowId=: the completed flow's Response, auto-POSTed to the ACS URL with the
   RelayState (a failed flow's answer is an AuthnFailed Response). It sets the ST cookie.
 - GET /metadata/{appId}: the IdP metadata for the application (its signing certificate).
+- GET (HTTP-Redirect) and POST (HTTP-POST) /idp/slo: an SP's LogoutRequest (signature rules as
+  for /idp/sso). It ends the browser's session (the ST cookie's, when the request names no
+  SessionIndex or names that session; with a signed request, the session its SessionIndex
+  names) and answers a LogoutResponse at sloResponseEndpoint, else sloEndpoint, over sloBinding.
+  An application without sloEndpoint gets a 400 page. Other participants of the session are not
+  sent LogoutRequests.
 
 Requests that cannot be answered at an ACS URL (unknown issuer, bad signature, an ACS URL that is
 not the application's) get a 400 page: nothing is sent anywhere.
@@ -47,7 +53,8 @@ from gatehouse.saml import idp, xml
 from gatehouse.saml import service as saml
 from gatehouse.saml.schemas import NAME_ID_FORMATS
 from gatehouse.sessions import service as sessions
-from gatehouse.sessions.cookies import session_secret, set_session_cookie
+from gatehouse.sessions.cookies import clear_session_cookie, session_secret, set_session_cookie
+from gatehouse.sessions.models import Session
 
 router = APIRouter(tags=["SAML 2.0 identity provider"])
 
@@ -106,12 +113,7 @@ async def single_sign_on(
 async def _read_request(
     session: AsyncSession, request: Request, environment: Environment
 ) -> tuple[Application, idp.AuthnRequest, str | None]:
-    if request.method == "GET":
-        params = dict(request.query_params)
-        message = xml.redirect_decode(_required(params, "SAMLRequest"))
-    else:
-        params = await _form(request)
-        message = xml.post_decode(_required(params, "SAMLRequest"))
+    message, params = await _incoming(request)
     application = await _application_of(session, environment.id, idp.request_issuer(message))
     signed = await _check_request_signature(session, request, application, message)
     destination = f"{entity_id(request, environment.id)}/saml20/idp/sso"
@@ -119,6 +121,15 @@ async def _read_request(
         message, application.config, signed=signed, destination=destination
     )
     return application, authn, params.get("RelayState")
+
+
+async def _incoming(request: Request) -> tuple[xml.Element, dict[str, str]]:
+    """The SAMLRequest (HTTP-Redirect for GET, HTTP-POST for POST) and the parameters."""
+    if request.method == "GET":
+        params = dict(request.query_params)
+        return xml.redirect_decode(_required(params, "SAMLRequest")), params
+    params = await _form(request)
+    return xml.post_decode(_required(params, "SAMLRequest")), params
 
 
 def _required(params: dict[str, str], name: str) -> str:
@@ -361,6 +372,81 @@ def _post_to_acs(flow: Flow, message: xml.Element) -> Response:
     if flow.request.get("state") is not None:
         params["RelayState"] = str(flow.request["state"])
     return form_post_page(str(flow.request["redirect_uri"]), params)
+
+
+# --- /idp/slo ------------------------------------------------------------------------------
+
+
+@router.get("/{environment_id}/saml20/idp/slo")
+@router.post("/{environment_id}/saml20/idp/slo", openapi_extra=FORM_DOC)
+async def single_logout(
+    environment_id: str, request: Request, session: AsyncSession = db_session
+) -> Response:
+    environment = await environment_or_404(session, environment_id)
+    runtime = runtime_of(request)
+    try:
+        message, params = await _incoming(request)
+        issuer = idp.request_issuer(message, "LogoutRequest")
+        application = await _application_of(session, environment.id, issuer)
+        endpoint = application.config.get("sloResponseEndpoint") or application.config.get(
+            "sloEndpoint"
+        )
+        if not endpoint:
+            raise Refused("The application has no sloEndpoint: it cannot sign out here.")
+        signed = await _check_request_signature(session, request, application, message)
+        destination = f"{entity_id(request, environment.id)}/saml20/idp/slo"
+        logout = idp.read_logout_request(message, destination=destination)
+    except (Refused, xml.SamlError) as error:
+        return _refused(error.message)
+    ended = await _session_to_end(session, request, environment.id, logout, signed=signed)
+    if ended is not None:
+        await sessions.revoke(session, ended)
+    signing = await saml.signing_material(session, runtime.sealer, application)
+    issuer_id = entity_id(request, environment.id)
+    relay_state = params.get("RelayState")
+    if application.config.get("sloBinding", "HTTP_POST") == "HTTP_POST":
+        answer = idp.logout_response(issuer_id, endpoint, logout.id, signing)
+        fields = {"SAMLResponse": xml.post_encode(answer)}
+        if relay_state is not None:
+            fields["RelayState"] = relay_state
+        response: Response = form_post_page(endpoint, fields)
+    else:
+        answer = idp.logout_response(issuer_id, endpoint, logout.id, None)
+        query = xml.redirect_query(
+            "SAMLResponse", answer, relay_state, (signing.private_key_pem, signing.algorithm)
+        )
+        separator = "&" if "?" in endpoint else "?"
+        response = RedirectResponse(f"{endpoint}{separator}{query}", 302, headers=NO_STORE)
+    clear_session_cookie(response, request, runtime.settings, environment.id)
+    return response
+
+
+async def _session_to_end(
+    session: AsyncSession,
+    request: Request,
+    environment_id: uuid.UUID,
+    logout: idp.LogoutRequest,
+    *,
+    signed: bool,
+) -> Session | None:
+    runtime = runtime_of(request)
+    current = await sessions.find_session(
+        session, runtime.sealer, environment_id, session_secret(request)
+    )
+    if current is not None and (
+        not logout.session_indexes or str(current.id) in logout.session_indexes
+    ):
+        return current
+    if not signed:
+        return None
+    for index in logout.session_indexes:
+        try:
+            row = await sessions.get_live_session(session, environment_id, uuid.UUID(index))
+        except ValueError:
+            continue
+        if row is not None:
+            return row
+    return None
 
 
 # --- metadata ------------------------------------------------------------------------------
