@@ -106,6 +106,10 @@ async def test_redirect_binding_signs_on_and_posts_a_signed_assertion(
         for a in assertion.findall("saml:AttributeStatement/saml:Attribute", NS)
     }
     assert values == {"givenName": ["Ada"]}
+    context = assertion.findtext(
+        "saml:AuthnStatement/saml:AuthnContext/saml:AuthnContextClassRef", namespaces=NS
+    )
+    assert context == "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
 
 async def test_post_binding_with_a_signed_response_and_single_sign_on(

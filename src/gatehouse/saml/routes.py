@@ -26,7 +26,7 @@ not the application's) get a 400 page: nothing is sent anywhere.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
@@ -44,7 +44,7 @@ from gatehouse.environments.models import Environment
 from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import COMPLETED, FAILED
-from gatehouse.oauth.requests import AuthorizeRequest
+from gatehouse.oauth.requests import Authentication, AuthorizeRequest
 from gatehouse.oauth.responses import NO_STORE, form_post_page, message_page
 from gatehouse.oauth.routes import environment_or_404
 from gatehouse.resources import expressions
@@ -297,7 +297,9 @@ async def _complete(
     user = await session.get(User, flow.user_id)
     assert user is not None
     try:
-        assertion = await _assertion(session, request, environment, application, flow, user)
+        assertion = await _assertion(
+            session, request, environment, application, flow, user, completion.authentication
+        )
     except idp.AssertionRefused as refused:
         return await _error(session, request, application, flow, refused.status, refused.message)
     signing = await saml.signing_material(session, runtime.sealer, application)
@@ -320,6 +322,7 @@ async def _assertion(
     application: Application,
     flow: Flow,
     user: User,
+    authentication: Authentication,
 ) -> idp.Assertion:
     config = application.config
     saml_request = flow.request.get("extra", {}).get("saml", {})
@@ -336,12 +339,12 @@ async def _assertion(
         acs_url=str(flow.request["redirect_uri"]),
         subject=subject,
         name_id_format=name_id_format,
-        session_index=str(flow.session_id),
-        authn_instant=flow.completed_at or flow.updated_at,
+        session_index=str(authentication.session_id),
+        authn_instant=datetime.fromtimestamp(authentication.auth_time, UTC),
         lifetime=timedelta(seconds=int(config["assertionDuration"])),
         session_lifetime=timedelta(seconds=int(duration)) if duration else None,
         in_response_to=saml_request.get("requestId"),
-        password_used="pwd" in (flow.authenticators or {}),
+        password_used="pwd" in authentication.amr,
         attributes=attributes,
     )
 

@@ -29,13 +29,12 @@ from lxml import etree
 from signxml import (
     CanonicalizationMethod,
     DigestAlgorithm,
-    InvalidInput,
     SignatureConfiguration,
     SignatureMethod,
     XMLSigner,
     XMLVerifier,
 )
-from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidSignature
+from signxml.exceptions import InvalidDigest, InvalidSignature, SignXMLException
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -182,12 +181,12 @@ def verify(element: Element, certificates: Iterable[x509.Certificate]) -> Elemen
             result = XMLVerifier().verify(
                 document, x509_cert=certificate, parser=_parser(), expect_config=ACCEPTED
             )
-        except (InvalidSignature, InvalidDigest, InvalidCertificate) as error:
+        except InvalidSignature as error:  # InvalidDigest and InvalidCertificate too
             if isinstance(error, InvalidDigest):
                 reason = "was changed after it was signed"
             continue
-        except (InvalidInput, ValueError):
-            reason = "has a signature that cannot be read"
+        except (SignXMLException, etree.LxmlError, ValueError, TypeError, KeyError, IndexError):
+            reason = "has a signature that cannot be read"  # fail closed on any malformed input
             continue
         signed = result.signed_xml  # type: ignore[union-attr]
         if (
