@@ -294,6 +294,13 @@ async def test_signed_requests_are_verified_when_the_application_wants_them(
             f"/{env}/saml20/idp/sso?{signed_redirect_query(request, sp_key, 'rs')}"
         )
         assert good.status_code == 302 and "/signon/" in good.headers["location"]
+        # an application with no certificates to check signatures with ignores them
+        lenient = await saml_application(admin, env)
+        lenient_request = authn_request(lenient["spEntityId"])
+        ignored = await browser.http.get(
+            f"/{env}/saml20/idp/sso?{signed_redirect_query(lenient_request, other_key, 'rs')}"
+        )
+        assert ignored.status_code == 302 and "/signon/" in ignored.headers["location"]
 
 
 async def test_is_passive_without_a_session_answers_no_passive(

@@ -160,7 +160,8 @@ async def _check_request_signature(
     session: AsyncSession, request: Request, application: Application, message: xml.Element
 ) -> bool:
     """Whether the request is signed (by one of the application's certificates); Refused when
-    it must be and is not, or when its signature does not verify."""
+    it must be and is not, or when its signature does not verify. Without certificates a
+    signature cannot be checked: the request counts as unsigned."""
     verification = application.config.get("spVerification") or {}
     certificates = await saml.sp_certificates(session, application)
     if request.method == "GET":
@@ -170,6 +171,8 @@ async def _check_request_signature(
     if not present:
         if verification.get("authnRequestSigned"):
             raise Refused("The application must sign its AuthnRequests.")
+        return False
+    if not certificates:  # nothing to check it with, and not required: treated as unsigned
         return False
     if request.method == "GET":
         xml.verify_redirect_signature(request.url.query, "SAMLRequest", certificates)
