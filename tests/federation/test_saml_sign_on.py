@@ -415,3 +415,26 @@ async def test_a_message_with_a_doctype_is_refused(app: object, admin: Api, setu
         flow = (await browser.flow(started.flow_id)).json()
     assert flow["status"] == "FAILED"
     assert "DOCTYPE" in flow["error"]["message"]
+
+
+async def test_the_action_acr_values_are_requested_from_the_provider(
+    app: object, admin: Api, setup: Setup
+) -> None:
+    client = await application(admin, setup.env)
+    action = {
+        "type": "IDENTITY_PROVIDER",
+        "identityProvider": {"id": setup.provider["id"]},
+        "acrValues": "gold silver",
+    }
+    await policy_for(admin, setup.env, client.id, [action])
+    async with Browser(app, setup.env) as browser:
+        flow_id = await browser.start(client)
+        redirect = await browser.http.get(
+            f"/{setup.env}/rp/authenticate",
+            params={"flowId": flow_id, "identityProviderId": setup.provider["id"]},
+        )
+    query = query_of(redirect.headers["location"])
+    request = etree.fromstring(zlib.decompress(base64.b64decode(query["SAMLRequest"]), wbits=-15))
+    requested = request.find(f"{{{SAMLP}}}RequestedAuthnContext")
+    assert requested is not None and requested.get("Comparison") == "exact"
+    assert [item.text for item in requested] == ["gold", "silver"]

@@ -412,3 +412,67 @@ async def test_single_logout_ends_the_session_and_answers_the_sp(
             sso, params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))}
         )
         assert again.status_code == 302 and "/signon/" in again.headers["location"]
+
+
+def requesting(issuer: str, *contexts: str) -> etree._Element:
+    request = authn_request(issuer)
+    requested = etree.SubElement(request, f"{{{NS['samlp']}}}RequestedAuthnContext")
+    for context in contexts:
+        etree.SubElement(requested, f"{{{NS['saml']}}}AuthnContextClassRef").text = context
+    return request
+
+
+async def test_requested_authn_context_picks_the_sign_on_policy(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    honoured = await saml_application(admin, env, enableRequestedAuthnContext=True)
+    ignoring = await saml_application(admin, env)
+    for application in (honoured, ignoring):
+        await policy_for(admin, env, application["id"], [{"type": "LOGIN"}])
+    strict = await policy_for(admin, env, honoured["id"], [{"type": "LOGIN"}])
+    await admin.create(
+        f"/environments/{env}/applications/{ignoring['id']}/signOnPolicyAssignments",
+        {"signOnPolicy": {"id": strict["id"]}, "priority": 2},
+    )
+    sso = f"/{env}/saml20/idp/sso"
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            sso,
+            params={"SAMLRequest": deflated(requesting(honoured["spEntityId"], strict["name"]))},
+        )
+        page = await sign_in(browser, first, person["username"])
+        unknown = await browser.http.get(
+            sso, params={"SAMLRequest": deflated(requesting(honoured["spEntityId"], "Nope"))}
+        )
+        ignored = await browser.http.get(
+            sso, params={"SAMLRequest": deflated(requesting(ignoring["spEntityId"], "Nope"))}
+        )
+    _, document, _ = saml_response(page.text)
+    reference = "saml:Assertion/saml:AuthnStatement/saml:AuthnContext/saml:AuthnContextClassRef"
+    assert document.findtext(reference, namespaces=NS) == strict["name"]
+    _, refused, _ = saml_response(unknown.text)
+    codes = [code.get("Value") for code in refused.iter(f"{{{NS['samlp']}}}StatusCode")]
+    assert codes[-1] == "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
+    # without enableRequestedAuthnContext the request's contexts do not count: a sign-on page
+    assert ignored.status_code == 302 and "/signon/" in ignored.headers["location"]
+
+
+async def test_force_authn_asks_again_despite_the_session(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    application = await saml_application(admin, env)
+    sso = f"/{env}/saml20/idp/sso"
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            sso, params={"SAMLRequest": deflated(authn_request(application["spEntityId"]))}
+        )
+        await sign_in(browser, first, person["username"])
+        forced = await browser.http.get(
+            sso,
+            params={
+                "SAMLRequest": deflated(authn_request(application["spEntityId"], ForceAuthn="true"))
+            },
+        )
+    assert forced.status_code == 302 and "/signon/" in forced.headers["location"]

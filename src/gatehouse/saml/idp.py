@@ -54,6 +54,7 @@ REQUESTER = "urn:oasis:names:tc:SAML:2.0:status:Requester"
 RESPONDER = "urn:oasis:names:tc:SAML:2.0:status:Responder"
 AUTHN_FAILED = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
 NO_PASSIVE = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
+NO_AUTHN_CONTEXT = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
 INVALID_NAME_ID_POLICY = "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
@@ -83,6 +84,7 @@ class AuthnRequest:
     force_authn: bool = False
     is_passive: bool = False
     name_id_format: str | None = None
+    requested_contexts: tuple[str, ...] = ()  # RequestedAuthnContext AuthnContextClassRefs
 
 
 def request_issuer(request: Element, kind: str = "AuthnRequest") -> str:
@@ -108,7 +110,16 @@ def read_authn_request(
         force_authn=request.get("ForceAuthn") in ("true", "1"),
         is_passive=request.get("IsPassive") in ("true", "1"),
         name_id_format=policy.get("Format") if policy is not None else None,
+        requested_contexts=_requested_contexts(request),
     )
+
+
+def _requested_contexts(request: Element) -> tuple[str, ...]:
+    requested = child(request, SAMLP, "RequestedAuthnContext")
+    if requested is None:
+        return ()
+    references = requested.findall(qname(SAML, "AuthnContextClassRef"))
+    return tuple(text for text in (text_of(item) for item in references) if text)
 
 
 def _check_request(request: Element, destination: str) -> str:
@@ -175,7 +186,7 @@ class Assertion:
     lifetime: timedelta  # assertionDuration
     session_lifetime: timedelta | None  # sessionNotOnOrAfterDuration
     in_response_to: str | None
-    password_used: bool
+    authn_context: str  # the AuthnContextClassRef (see authn_context)
     attributes: list[Attribute] = field(default_factory=list)
 
 
@@ -207,7 +218,7 @@ def error_response(
     now = clock.now()
     element = _response_shell(issuer, acs_url, in_response_to, now)
     status = etree.SubElement(element, qname(SAMLP, "Status"))
-    top = REQUESTER if status_code == INVALID_NAME_ID_POLICY else RESPONDER
+    top = REQUESTER if status_code in (INVALID_NAME_ID_POLICY, NO_AUTHN_CONTEXT) else RESPONDER
     outer = etree.SubElement(status, qname(SAMLP, "StatusCode"), Value=top)
     etree.SubElement(outer, qname(SAMLP, "StatusCode"), Value=status_code)
     etree.SubElement(status, qname(SAMLP, "StatusMessage")).text = message
@@ -270,8 +281,7 @@ def _assertion(assertion: Assertion, now: datetime) -> Element:
     if assertion.session_lifetime is not None:
         statement.set("SessionNotOnOrAfter", instant(now + assertion.session_lifetime))
     context = etree.SubElement(statement, qname(SAML, "AuthnContext"))
-    reference = PASSWORD_CONTEXT if assertion.password_used else UNSPECIFIED_CONTEXT
-    etree.SubElement(context, qname(SAML, "AuthnContextClassRef")).text = reference
+    etree.SubElement(context, qname(SAML, "AuthnContextClassRef")).text = assertion.authn_context
     if assertion.attributes:
         attributes = etree.SubElement(element, qname(SAML, "AttributeStatement"))
         for attribute in assertion.attributes:
@@ -332,6 +342,14 @@ class AssertionRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def authn_context(requested: bool, policy_name: str | None, amr: Iterable[str]) -> str:
+    """The completed policy's name when the SP asked for a context (requested contexts name
+    sign-on policies); else PasswordProtectedTransport when a password was used."""
+    if requested and policy_name:
+        return policy_name
+    return PASSWORD_CONTEXT if "pwd" in amr else UNSPECIFIED_CONTEXT
 
 
 def name_id_format(configured: str | None, requested: str | None) -> str:

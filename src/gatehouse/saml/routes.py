@@ -37,7 +37,7 @@ from starlette.responses import RedirectResponse, Response
 from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.applications.service import list_mappings
-from gatehouse.common.errors import not_found, request_failed
+from gatehouse.common.errors import Problem, not_found, request_failed
 from gatehouse.common.urls import urls_for
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
@@ -213,6 +213,7 @@ async def _start(
     relay_state: str | None,
 ) -> Response:
     runtime = runtime_of(request)
+    contexts = _honoured_contexts(application, authn)
     flow_request = AuthorizeRequest(
         client_id=str(application.id),
         response_type=(),
@@ -221,9 +222,23 @@ async def _start(
         scope=(),
         state=relay_state,
         prompt=("login",) if authn.force_authn else (),
+        acr_values=contexts,
         extra={"saml": {"requestId": authn.id or None, "nameIdFormat": authn.name_id_format}},
     )
-    policy = await flows.sign_on_policy(session, environment.id, application.id, [])
+    try:
+        policy = await flows.sign_on_policy(session, environment.id, application.id, list(contexts))
+    except Problem as problem:
+        answer = await _error_answer(
+            session,
+            request,
+            application,
+            authn.acs_url,
+            authn.id,
+            relay_state,
+            idp.NO_AUTHN_CONTEXT,
+            problem.message,
+        )
+        return _post(authn.acs_url, answer, relay_state)
     if policy is None:
         return _refused("No sign-on policy applies to this application.")
     browser_session = await flows.reusable_session(
@@ -254,6 +269,14 @@ async def _start(
         )
     flows.set_interaction_cookie(response, request, runtime.settings, environment.id, interaction)
     return response
+
+
+def _honoured_contexts(application: Application, authn: idp.AuthnRequest) -> tuple[str, ...]:
+    """The requested authentication contexts, as sign-on policy names, when the application
+    has enableRequestedAuthnContext (else they are not taken into account)."""
+    if not application.config.get("enableRequestedAuthnContext"):
+        return ()
+    return authn.requested_contexts
 
 
 @router.get("/{environment_id}/saml20/resume")
@@ -347,7 +370,9 @@ async def _assertion(
         lifetime=timedelta(seconds=int(config["assertionDuration"])),
         session_lifetime=timedelta(seconds=int(duration)) if duration else None,
         in_response_to=saml_request.get("requestId"),
-        password_used="pwd" in authentication.amr,
+        authn_context=idp.authn_context(
+            bool(flow.request.get("acr_values")), authentication.acr, authentication.amr
+        ),
         attributes=attributes,
     )
 
@@ -360,24 +385,46 @@ async def _error(
     status: str,
     message: str,
 ) -> Response:
-    signing = await saml.signing_material(session, runtime_of(request).sealer, application)
     saml_request = flow.request.get("extra", {}).get("saml", {})
-    answer = idp.error_response(
-        entity_id(request, flow.environment_id),
-        str(flow.request["redirect_uri"]),
+    acs = str(flow.request["redirect_uri"])
+    relay_state = flow.request.get("state")
+    answer = await _error_answer(
+        session,
+        request,
+        application,
+        acs,
         saml_request.get("requestId"),
+        relay_state,
         status,
         message,
-        signing,
     )
-    return _post_to_acs(flow, answer)
+    return _post(acs, answer, relay_state)
+
+
+async def _error_answer(
+    session: AsyncSession,
+    request: Request,
+    application: Application,
+    acs: str,
+    request_id: str | None,
+    relay_state: str | None,
+    status: str,
+    message: str,
+) -> xml.Element:
+    signing = await saml.signing_material(session, runtime_of(request).sealer, application)
+    issuer = entity_id(request, application.environment_id)
+    return idp.error_response(issuer, acs, request_id or None, status, message, signing)
 
 
 def _post_to_acs(flow: Flow, message: xml.Element) -> Response:
+    return _post(str(flow.request["redirect_uri"]), message, flow.request.get("state"))
+
+
+def _post(acs: str, message: xml.Element, relay_state: str | None) -> Response:
     params = {"SAMLResponse": xml.post_encode(message)}
-    if flow.request.get("state") is not None:
-        params["RelayState"] = str(flow.request["state"])
-    return form_post_page(str(flow.request["redirect_uri"]), params)
+    if relay_state is not None:
+        params["RelayState"] = str(relay_state)
+    return form_post_page(acs, params)
 
 
 # --- /idp/slo ------------------------------------------------------------------------------

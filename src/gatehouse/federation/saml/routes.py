@@ -119,12 +119,13 @@ async def authenticate(
         }
     )
     endpoint = str(settings.sso_endpoint)
+    contexts = _acr_values(step)
     if settings.sso_binding == "HTTP_POST":
-        message = sp.authn_request(settings, request_id, acs, signing)
+        message = sp.authn_request(settings, request_id, acs, signing, contexts)
         return form_post_page(
             endpoint, {"SAMLRequest": xml.post_encode(message), "RelayState": relay_state}
         )
-    message = sp.authn_request(settings, request_id, acs, None)
+    message = sp.authn_request(settings, request_id, acs, None, contexts)
     query = xml.redirect_query(
         "SAMLRequest",
         message,
@@ -133,6 +134,13 @@ async def authenticate(
     )
     separator = "&" if "?" in endpoint else "?"
     return RedirectResponse(f"{endpoint}{separator}{query}", status_code=302, headers=NO_STORE)
+
+
+def _acr_values(step: Step) -> list[str]:
+    """An IDENTITY_PROVIDER action's acrValues (space-separated), passed on to the provider."""
+    if step.action is None or step.action.type != "IDENTITY_PROVIDER":
+        return []
+    return str(step.config.get("acrValues") or "").split()
 
 
 async def _signing(

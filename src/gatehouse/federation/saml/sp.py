@@ -3,7 +3,7 @@ saml-profiles-2.0-os 4.1 Web Browser SSO, saml-bindings-2.0-os 3.4 and 3.5):
 
 - `authn_request`: the AuthnRequest sent to the provider's ssoEndpoint: Issuer spEntityId,
   Destination, AssertionConsumerServiceURL (our ACS) with the HTTP-POST binding, a NameIDPolicy
-  that allows creating an identifier. Signed with the spSigning key when authnRequestSigned
+  that allows creating an identifier, and the action's acrValues as RequestedAuthnContext. Signed with the spSigning key when authnRequestSigned
   (XML-DSig inside the message for HTTP-POST, the query-string signature for HTTP-Redirect).
 - `read_response`: who the provider's Response signs on, after every check the profile asks
   for, each failure a SamlError naming it:
@@ -72,9 +72,14 @@ def _instant(moment: datetime) -> str:
 
 
 def authn_request(
-    settings: SamlProvider, request_id: str, acs_url: str, signing: Signing | None
+    settings: SamlProvider,
+    request_id: str,
+    acs_url: str,
+    signing: Signing | None,
+    contexts: list[str] | None = None,
 ) -> Element:
-    """The AuthnRequest; signed inside (enveloped) when `signing` is given (HTTP-POST)."""
+    """The AuthnRequest; signed inside (enveloped) when `signing` is given (HTTP-POST).
+    `contexts` (an IDENTITY_PROVIDER action's acrValues) become its RequestedAuthnContext."""
     element = etree.Element(
         qname(SAMLP, "AuthnRequest"),
         nsmap={"samlp": SAMLP, "saml": SAML},
@@ -87,6 +92,12 @@ def authn_request(
     )
     etree.SubElement(element, qname(SAML, "Issuer")).text = settings.sp_entity_id
     etree.SubElement(element, qname(SAMLP, "NameIDPolicy"), Format=UNSPECIFIED, AllowCreate="true")
+    if contexts:
+        requested = etree.SubElement(
+            element, qname(SAMLP, "RequestedAuthnContext"), Comparison="exact"
+        )
+        for context in contexts:
+            etree.SubElement(requested, qname(SAML, "AuthnContextClassRef")).text = context
     if signing is not None:
         element = sign(element, signing.private_key_pem, signing.certificate_pem, signing.algorithm)
     return element
