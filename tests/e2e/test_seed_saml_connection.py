@@ -23,6 +23,7 @@ from lxml import etree
 
 from tests.e2e.support import (
     FLOW_MEDIA,
+    PASSWORD,
     REDIRECT_URI,
     created,
     grant,
@@ -287,8 +288,6 @@ def sign_on_at_source(
     if to_idp.status_code == 200:  # HTTP-POST binding
         to_idp = submit(agent, to_idp)
     flow_id = query_of(location(to_idp))["flowId"]
-    from tests.e2e.support import PASSWORD
-
     checked = agent.post(
         conn.url(conn.source_env, f"/flows/{flow_id}"),
         json={"username": username, "password": PASSWORD},

@@ -476,3 +476,30 @@ async def test_force_authn_asks_again_despite_the_session(
             },
         )
     assert forced.status_code == 302 and "/signon/" in forced.headers["location"]
+
+
+async def test_a_name_id_policy_the_application_cannot_meet_is_refused(
+    app: object, admin: Api, env: str
+) -> None:
+    person = await user(admin, env)
+    application = await saml_application(
+        admin, env, nameIdFormat="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    )
+    request = authn_request(application["spEntityId"])
+    etree.SubElement(
+        request,
+        f"{{{NS['samlp']}}}NameIDPolicy",
+        Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+    )
+    async with Browser(app, env) as browser:
+        first = await browser.http.get(
+            f"/{env}/saml20/idp/sso", params={"SAMLRequest": deflated(request)}
+        )
+        page = await sign_in(browser, first, person["username"])
+    _, document, _ = saml_response(page.text)
+    codes = [code.get("Value") for code in document.iter(f"{{{NS['samlp']}}}StatusCode")]
+    assert codes == [
+        "urn:oasis:names:tc:SAML:2.0:status:Requester",
+        "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy",
+    ]
+    assert document.find("saml:Assertion", NS) is None
