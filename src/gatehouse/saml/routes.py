@@ -12,12 +12,7 @@ saml-bindings-2.0-os 3.4 and 3.5, saml-profiles-2.0-os 4.1):
 - GET /resume?flowId=: the completed flow's Response, auto-POSTed to the ACS URL with the
   RelayState (a failed flow's answer is an AuthnFailed Response). It sets the ST cookie.
 - GET /metadata/{appId}: the IdP metadata for the application (its signing certificate).
-- GET (HTTP-Redirect) and POST (HTTP-POST) /idp/slo: an SP's LogoutRequest (signature rules as
-  for /idp/sso). It ends the browser's session (the ST cookie's, when the request names no
-  SessionIndex or names that session; with a signed request, the session its SessionIndex
-  names) and answers a LogoutResponse at sloResponseEndpoint, else sloEndpoint, over sloBinding.
-  An application without sloEndpoint gets a 400 page. Other participants of the session are not
-  sent LogoutRequests.
+- /idp/slo: single logout (saml.logout_routes, included in this router).
 
 Requests that cannot be answered at an ACS URL (unknown issuer, bad signature, an ACS URL that is
 not the application's) get a 400 page: nothing is sent anywhere.
@@ -27,7 +22,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,140 +39,49 @@ from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import COMPLETED, FAILED
 from gatehouse.oauth.requests import Authentication, AuthorizeRequest
-from gatehouse.oauth.responses import NO_STORE, form_post_page, message_page
+from gatehouse.oauth.responses import NO_STORE, form_post_page
 from gatehouse.oauth.routes import environment_or_404
 from gatehouse.resources import expressions
 from gatehouse.runtime import runtime_of
-from gatehouse.saml import idp, xml
+from gatehouse.saml import idp, inbound, logout_routes, xml
 from gatehouse.saml import service as saml
 from gatehouse.saml.schemas import NAME_ID_FORMATS
 from gatehouse.sessions import service as sessions
-from gatehouse.sessions.cookies import clear_session_cookie, session_secret, set_session_cookie
-from gatehouse.sessions.models import Session
+from gatehouse.sessions.cookies import session_secret, set_session_cookie
 
 router = APIRouter(tags=["SAML 2.0 identity provider"])
 
-FORM = "application/x-www-form-urlencoded"
-SAML_MODE = "saml"  # the response_mode of a SAML flow's request (flows.service.resume_url)
 XML_MEDIA = "application/samlmetadata+xml"
-FORM_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "properties": {"SAMLRequest": {"type": "string"}, "RelayState": {}},
-                    "required": ["SAMLRequest"],
-                }
-            }
-        },
-    }
-}
-
-
-class Refused(Exception):
-    """A request answered with a page, never at an ACS URL."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def entity_id(request: Request, environment_id: object) -> str:
-    """The IdP entity id of an environment (PingOne's: the auth URL of the environment)."""
-    return f"{urls_for(request, runtime_of(request).settings).auth}/{environment_id}"
-
-
-def _refused(message: str) -> Response:
-    return message_page("SAML sign-on error", message, status=400)
+SAML_MODE = "saml"  # the response_mode of a SAML flow's request (flows.service.resume_url)
 
 
 # --- /idp/sso ------------------------------------------------------------------------------
 
 
 @router.get("/{environment_id}/saml20/idp/sso")
-@router.post("/{environment_id}/saml20/idp/sso", openapi_extra=FORM_DOC)
+@router.post("/{environment_id}/saml20/idp/sso", openapi_extra=inbound.FORM_DOC)
 async def single_sign_on(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     try:
         application, authn, relay_state = await _read_request(session, request, environment)
-    except (Refused, xml.SamlError) as error:
-        return _refused(error.message)
+    except (inbound.Refused, xml.SamlError) as error:
+        return inbound.refused_page(error.message)
     return await _start(session, request, environment, application, authn, relay_state)
 
 
 async def _read_request(
     session: AsyncSession, request: Request, environment: Environment
 ) -> tuple[Application, idp.AuthnRequest, str | None]:
-    message, params = await _incoming(request)
-    application = await _application_of(session, environment.id, idp.request_issuer(message))
-    signed = await _check_request_signature(session, request, application, message)
-    destination = f"{entity_id(request, environment.id)}/saml20/idp/sso"
+    message, params = await inbound.incoming(request)
+    application = await inbound.application_of(session, environment.id, idp.request_issuer(message))
+    signed = await inbound.check_request_signature(session, request, application, message)
+    destination = f"{inbound.entity_id(request, environment.id)}/saml20/idp/sso"
     authn = idp.read_authn_request(
         message, application.config, signed=signed, destination=destination
     )
     return application, authn, params.get("RelayState")
-
-
-async def _incoming(request: Request) -> tuple[xml.Element, dict[str, str]]:
-    """The SAMLRequest (HTTP-Redirect for GET, HTTP-POST for POST) and the parameters."""
-    if request.method == "GET":
-        params = dict(request.query_params)
-        return xml.redirect_decode(_required(params, "SAMLRequest")), params
-    params = await _form(request)
-    return xml.post_decode(_required(params, "SAMLRequest")), params
-
-
-def _required(params: dict[str, str], name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise Refused(f"{name} is missing.")
-    return value
-
-
-async def _form(request: Request) -> dict[str, str]:
-    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media_type != FORM:
-        raise Refused(f"The HTTP-POST binding takes {FORM}.")
-    body = (await request.body()).decode("utf-8", "replace")
-    return dict(parse_qsl(body, keep_blank_values=True))
-
-
-async def _application_of(
-    session: AsyncSession, environment_id: uuid.UUID, sp_entity_id: str
-) -> Application:
-    application = await saml.find_by_entity_id(session, environment_id, sp_entity_id)
-    if application is None or not application.enabled:
-        raise Refused(f"No enabled SAML application has the entity id {sp_entity_id!r}.")
-    return application
-
-
-async def _check_request_signature(
-    session: AsyncSession, request: Request, application: Application, message: xml.Element
-) -> bool:
-    """Whether the request is signed (by one of the application's certificates); Refused when
-    it must be and is not, or when its signature does not verify. Without certificates a
-    signature cannot be checked: the request counts as unsigned."""
-    verification = application.config.get("spVerification") or {}
-    certificates = await saml.sp_certificates(session, application)
-    if request.method == "GET":
-        present = "Signature" in request.query_params
-    else:
-        present = xml.has_signature(message)
-    if not present:
-        if verification.get("authnRequestSigned"):
-            raise Refused("The application must sign its AuthnRequests.")
-        return False
-    if not certificates:  # nothing to check it with, and not required: treated as unsigned
-        return False
-    if request.method == "GET":
-        xml.verify_redirect_signature(request.url.query, "SAMLRequest", certificates)
-    else:
-        xml.verify(message, certificates)
-    return True
 
 
 # --- /idp/startsso -----------------------------------------------------------------------
@@ -190,10 +93,10 @@ async def start_single_sign_on(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     try:
-        sp_entity_id = _required(dict(request.query_params), "spEntityId")
-        application = await _application_of(session, environment.id, sp_entity_id)
-    except Refused as error:
-        return _refused(error.message)
+        sp_entity_id = inbound.required(dict(request.query_params), "spEntityId")
+        application = await inbound.application_of(session, environment.id, sp_entity_id)
+    except inbound.Refused as error:
+        return inbound.refused_page(error.message)
     authn = idp.AuthnRequest(id="", issuer=sp_entity_id, acs_url=application.config["acsUrls"][0])
     relay_state = request.query_params.get("applicationUrl") or application.config.get(
         "defaultTargetUrl"
@@ -240,7 +143,7 @@ async def _start(
         )
         return _post(authn.acs_url, answer, relay_state)
     if policy is None:
-        return _refused("No sign-on policy applies to this application.")
+        return inbound.refused_page("No sign-on policy applies to this application.")
     browser_session = await flows.reusable_session(
         session, runtime, environment.id, session_secret(request), flow_request
     )
@@ -296,7 +199,7 @@ async def resume(
     if application is None or application.protocol != saml.SAML:
         raise not_found(flows.FLOW_NOT_FOUND)
     if not application.enabled:
-        return _refused("The application is disabled.")
+        return inbound.refused_page("The application is disabled.")
     if flow.status == FAILED:
         flows.mark_used(flow)
         reason = (flow.failure or {}).get("message", "The sign-on failed.")
@@ -360,7 +263,7 @@ async def _assertion(
     subject, attributes = idp.mapped_attributes(mappings, user, custom)
     duration = config.get("sessionNotOnOrAfterDuration")
     return idp.Assertion(
-        issuer=entity_id(request, environment.id),
+        issuer=inbound.entity_id(request, environment.id),
         audience=config["spEntityId"],
         acs_url=str(flow.request["redirect_uri"]),
         subject=subject,
@@ -412,7 +315,7 @@ async def _error_answer(
     message: str,
 ) -> xml.Element:
     signing = await saml.signing_material(session, runtime_of(request).sealer, application)
-    issuer = entity_id(request, application.environment_id)
+    issuer = inbound.entity_id(request, application.environment_id)
     return idp.error_response(issuer, acs, request_id or None, status, message, signing)
 
 
@@ -425,81 +328,6 @@ def _post(acs: str, message: xml.Element, relay_state: str | None) -> Response:
     if relay_state is not None:
         params["RelayState"] = str(relay_state)
     return form_post_page(acs, params)
-
-
-# --- /idp/slo ------------------------------------------------------------------------------
-
-
-@router.get("/{environment_id}/saml20/idp/slo")
-@router.post("/{environment_id}/saml20/idp/slo", openapi_extra=FORM_DOC)
-async def single_logout(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> Response:
-    environment = await environment_or_404(session, environment_id)
-    runtime = runtime_of(request)
-    try:
-        message, params = await _incoming(request)
-        issuer = idp.request_issuer(message, "LogoutRequest")
-        application = await _application_of(session, environment.id, issuer)
-        endpoint = application.config.get("sloResponseEndpoint") or application.config.get(
-            "sloEndpoint"
-        )
-        if not endpoint:
-            raise Refused("The application has no sloEndpoint: it cannot sign out here.")
-        signed = await _check_request_signature(session, request, application, message)
-        destination = f"{entity_id(request, environment.id)}/saml20/idp/slo"
-        logout = idp.read_logout_request(message, destination=destination)
-    except (Refused, xml.SamlError) as error:
-        return _refused(error.message)
-    ended = await _session_to_end(session, request, environment.id, logout, signed=signed)
-    if ended is not None:
-        await sessions.revoke(session, ended)
-    signing = await saml.signing_material(session, runtime.sealer, application)
-    issuer_id = entity_id(request, environment.id)
-    relay_state = params.get("RelayState")
-    if application.config.get("sloBinding", "HTTP_POST") == "HTTP_POST":
-        answer = idp.logout_response(issuer_id, endpoint, logout.id, signing)
-        fields = {"SAMLResponse": xml.post_encode(answer)}
-        if relay_state is not None:
-            fields["RelayState"] = relay_state
-        response: Response = form_post_page(endpoint, fields)
-    else:
-        answer = idp.logout_response(issuer_id, endpoint, logout.id, None)
-        query = xml.redirect_query(
-            "SAMLResponse", answer, relay_state, (signing.private_key_pem, signing.algorithm)
-        )
-        separator = "&" if "?" in endpoint else "?"
-        response = RedirectResponse(f"{endpoint}{separator}{query}", 302, headers=NO_STORE)
-    clear_session_cookie(response, request, runtime.settings, environment.id)
-    return response
-
-
-async def _session_to_end(
-    session: AsyncSession,
-    request: Request,
-    environment_id: uuid.UUID,
-    logout: idp.LogoutRequest,
-    *,
-    signed: bool,
-) -> Session | None:
-    runtime = runtime_of(request)
-    current = await sessions.find_session(
-        session, runtime.sealer, environment_id, session_secret(request)
-    )
-    if current is not None and (
-        not logout.session_indexes or str(current.id) in logout.session_indexes
-    ):
-        return current
-    if not signed:
-        return None
-    for index in logout.session_indexes:
-        try:
-            row = await sessions.get_live_session(session, environment_id, uuid.UUID(index))
-        except ValueError:
-            continue
-        if row is not None:
-            return row
-    return None
 
 
 # --- metadata ------------------------------------------------------------------------------
@@ -515,14 +343,14 @@ async def idp_metadata(
     environment = await environment_or_404(session, environment_id)
     application = await _saml_application(session, environment.id, application_id)
     signing = await saml.signing_material(session, runtime_of(request).sealer, application)
-    base = f"{entity_id(request, environment.id)}/saml20/idp"
+    base = f"{inbound.entity_id(request, environment.id)}/saml20/idp"
     formats = (
         [application.config["nameIdFormat"]]
         if application.config.get("nameIdFormat")
         else list(NAME_ID_FORMATS)
     )
     document = idp.metadata(
-        entity_id(request, environment.id),
+        inbound.entity_id(request, environment.id),
         signing.certificate_pem,
         f"{base}/sso",
         f"{base}/slo",
@@ -545,3 +373,6 @@ async def _saml_application(
     ):
         raise not_found()
     return application
+
+
+router.include_router(logout_routes.router)
