@@ -212,6 +212,8 @@ async def test_metadata_names_the_endpoints_and_the_certificate(
     }
     sso = f"http://testserver/{env}/saml20/idp/sso"
     assert locations == {"HTTP-Redirect": sso, "HTTP-POST": sso}
+    descriptor = root.find("md:IDPSSODescriptor", md)
+    assert descriptor is not None and descriptor.get("WantAuthnRequestsSigned") == "false"
     text = root.findtext(
         "md:IDPSSODescriptor/md:KeyDescriptor/ds:KeyInfo/ds:X509Data/ds:X509Certificate",
         namespaces=md,

@@ -299,7 +299,13 @@ def _assertion(assertion: Assertion, now: datetime) -> Element:
 
 
 def metadata(
-    entity_id: str, certificate_pem: str, sso_url: str, slo_url: str, name_id_formats: list[str]
+    entity_id: str,
+    certificate_pem: str,
+    sso_url: str,
+    slo_url: str,
+    name_id_formats: list[str],
+    *,
+    wants_signed_requests: bool,
 ) -> Element:
     """The IdP's EntityDescriptor: signing certificate, SSO over Redirect and POST, SLO."""
     root = etree.Element(
@@ -308,7 +314,7 @@ def metadata(
     descriptor = etree.SubElement(
         root,
         qname(MD, "IDPSSODescriptor"),
-        WantAuthnRequestsSigned="false",
+        WantAuthnRequestsSigned="true" if wants_signed_requests else "false",
         protocolSupportEnumeration=SAMLP,
     )
     _key_descriptor(descriptor, certificate_pem)

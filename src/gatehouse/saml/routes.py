@@ -355,6 +355,9 @@ async def idp_metadata(
         f"{base}/sso",
         f"{base}/slo",
         formats,
+        wants_signed_requests=bool(
+            (application.config.get("spVerification") or {}).get("authnRequestSigned")
+        ),
     )
     return Response(xml.serialize(document), media_type=XML_MEDIA)
 
