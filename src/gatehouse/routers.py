@@ -12,6 +12,7 @@ from gatehouse.environments.routes import router as environments
 from gatehouse.federation.callback_routes import router as federated_sign_on
 from gatehouse.federation.linked_accounts_routes import router as linked_accounts
 from gatehouse.federation.routes import router as identity_providers
+from gatehouse.federation.saml.routes import router as saml_sp
 from gatehouse.flows.routes import router as flows
 from gatehouse.keys.routes import router as keys
 from gatehouse.mfa.policies.routes import router as mfa_policies
@@ -21,6 +22,7 @@ from gatehouse.oauth.routes import router as oauth
 from gatehouse.oauth.signon_routes import router as signon
 from gatehouse.policies.routes import router as policies
 from gatehouse.resources.routes import router as resources
+from gatehouse.saml.routes import router as saml_idp
 from gatehouse.ui.routes import router as ui
 
 ROUTERS = [
@@ -46,4 +48,6 @@ ROUTERS = [
     flows,
     notifications,
     ui,
+    saml_idp,
+    saml_sp,
 ]

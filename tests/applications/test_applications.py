@@ -217,7 +217,7 @@ async def test_a_disabled_application_gets_no_tokens(admin: Api, env: str) -> No
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize("protocol", ["SAML", "WS_FED", "EXTERNAL_LINK"])
+@pytest.mark.parametrize("protocol", ["WS_FED", "EXTERNAL_LINK"])
 async def test_other_protocols_are_refused_for_now(admin: Api, env: str, protocol: str) -> None:
     body = {"name": "x", "enabled": True, "protocol": protocol, "type": "WEB_APP"}
     error = assert_error(

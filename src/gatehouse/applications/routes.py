@@ -36,6 +36,8 @@ from gatehouse.common.bodies import (
     validate,
 )
 from gatehouse.common.schemas import Collection, ref
+from gatehouse.saml import service as saml_applications
+from gatehouse.saml.schemas import SamlApplicationCreate
 
 router = APIRouter(prefix="/v1/environments/{environment_id}", tags=["Applications"])
 
@@ -129,10 +131,21 @@ def render_mapping(mapping: ApplicationAttributeMapping, ctx: Admin) -> dict[str
 # --- bodies --------------------------------------------------------------------------------
 
 
-async def read_application_body(request: Request) -> ApplicationCreate:
-    """The protocol first: only OIDC applications are served (see service.check_protocol)."""
+def application_body_doc() -> dict[str, Any]:
+    """An OIDC (`ApplicationCreate`) or a SAML (`SamlApplicationCreate`) application."""
+    schemas = [
+        body_doc({JSON: model})["requestBody"]["content"][JSON]["schema"]
+        for model in (ApplicationCreate, SamlApplicationCreate)
+    ]
+    return {"requestBody": {"required": True, "content": {JSON: {"schema": {"oneOf": schemas}}}}}
+
+
+async def read_application_body(request: Request) -> ApplicationCreate | SamlApplicationCreate:
+    """The protocol first: OIDC and SAML applications are served (see service.check_protocol)."""
     _, header = await read_body(request, {JSON: ApplicationProtocol})
     service.check_protocol(header.protocol)
+    if header.protocol == saml_applications.SAML:
+        return validate(SamlApplicationCreate, await read_json(request))
     return validate(ApplicationCreate, await read_json(request))
 
 
@@ -157,15 +170,20 @@ async def list_applications(ctx: Admin = admin("applications:read")) -> hal.HalR
     "/applications",
     status_code=201,
     responses={201: {"model": ApplicationView}},
-    openapi_extra=body_doc({JSON: ApplicationCreate}),
+    openapi_extra=application_body_doc(),
 )
 async def create_application(
     request: Request, ctx: Admin = admin("applications:create")
 ) -> hal.HalResponse:
     data = await read_application_body(request)
-    application = await service.create_application(
-        ctx.session, ctx.runtime.sealer, ctx.environment_id, data, creator=ctx.caller
-    )
+    if isinstance(data, SamlApplicationCreate):
+        application = await saml_applications.create_application(
+            ctx.session, ctx.environment_id, data
+        )
+    else:
+        application = await service.create_application(
+            ctx.session, ctx.runtime.sealer, ctx.environment_id, data, creator=ctx.caller
+        )
     return hal.created(render_application(application, ctx))
 
 
@@ -180,16 +198,19 @@ async def read_application(
 @router.put(
     "/applications/{application_id}",
     responses={200: {"model": ApplicationView}},
-    openapi_extra=body_doc({JSON: ApplicationCreate}),
+    openapi_extra=application_body_doc(),
 )
 async def update_application(
     application_id: uuid.UUID, request: Request, ctx: Admin = admin("applications:update")
 ) -> hal.HalResponse:
     application = await service.get_application(ctx.session, ctx.environment_id, application_id)
     data = await read_application_body(request)
-    application = await service.update_application(
-        ctx.session, ctx.runtime.sealer, application, data
-    )
+    if isinstance(data, SamlApplicationCreate):
+        application = await saml_applications.update_application(ctx.session, application, data)
+    else:
+        application = await service.update_application(
+            ctx.session, ctx.runtime.sealer, application, data
+        )
     return hal.ok(render_application(application, ctx))
 
 

@@ -3,8 +3,9 @@
 The rules an OIDC application follows beyond its fields' own checks (`applications.schemas`). Each
 is answered with 400 INVALID_DATA and one detail whose target names the property to fix:
 
-- `protocol` is OPENID_CONNECT; SAML, WS_FED and EXTERNAL_LINK are not served yet (INVALID_VALUE
-  protocol). `protocol` and `type` cannot change on PUT (INVALID_VALUE type).
+- `protocol` is OPENID_CONNECT or SAML (SAML applications follow saml.service); WS_FED and
+  EXTERNAL_LINK are not served yet (INVALID_VALUE protocol). `protocol` and `type` cannot change
+  on PUT (INVALID_VALUE type).
 - `grantTypes` allowed per type (INVALID_VALUE grantTypes):
       WEB_APP          AUTHORIZATION_CODE IMPLICIT REFRESH_TOKEN CLIENT_CREDENTIALS TOKEN_EXCHANGE CIBA
       NATIVE_APP       AUTHORIZATION_CODE IMPLICIT REFRESH_TOKEN DEVICE_CODE TOKEN_EXCHANGE CIBA
@@ -89,6 +90,7 @@ from gatehouse.crypto.sealing import Sealer
 from gatehouse.directory.models import Group
 from gatehouse.resources import expressions
 from gatehouse.resources.models import Resource, ResourceScope
+from gatehouse.saml.service import SUBJECT_NAMES
 
 INVALID = "The request could not be completed. One or more validation errors were in the request."
 
@@ -114,15 +116,18 @@ URI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*$")
 
 
 def auth_method(application: Application) -> str:
+    """The token endpoint authentication; NONE for applications of other protocols (no secret)."""
+    if application.protocol != OIDC:
+        return "NONE"
     return str(application.config.get("tokenEndpointAuthMethod", "CLIENT_SECRET_BASIC"))
 
 
 def check_protocol(protocol: str) -> None:
-    if protocol != OIDC:
+    if protocol not in (OIDC, "SAML"):
         raise invalid_value(
             "protocol",
-            f"{protocol} applications are not supported yet: only OPENID_CONNECT applications "
-            "can be created.",
+            f"{protocol} applications are not supported yet: only OPENID_CONNECT and SAML "
+            "applications can be created.",
         )
 
 
@@ -173,8 +178,8 @@ async def create_application(
 async def update_application(
     session: AsyncSession, sealer: Sealer, application: Application, data: ApplicationCreate
 ) -> Application:
-    if data.type != application.type:
-        raise invalid_value("type", "The type of an application cannot be changed.")
+    if data.type != application.type or application.protocol != OIDC:
+        raise invalid_value("type", "The protocol and type of an application cannot be changed.")
     await _check_application(session, application.environment_id, data, application)
     assign_actor_roles = application.config.get("assignActorRoles")
     _apply(application, data)
@@ -486,6 +491,8 @@ async def delete_previous_secret(session: AsyncSession, application: Application
 
 
 def _require_secret_client(application: Application) -> None:
+    if application.protocol != OIDC:
+        raise request_failed(f"A {application.protocol} application has no secret.")
     if auth_method(application) == "NONE":
         raise request_failed(
             "The application is a public client (tokenEndpointAuthMethod NONE): it has no secret."
@@ -761,14 +768,16 @@ async def _check_mapping(
     if current is not None and current.mapping_type in SYSTEM_MAPPING_TYPES:
         if name != current.name.lower():
             raise invalid_value("name", f"The name of the {current.name!r} mapping is fixed.")
-    elif name in RESERVED_CLAIMS:
+    elif name in RESERVED_CLAIMS and application.protocol == OIDC:
         raise invalid_value(
             "name", f"{data.name!r} is a reserved OpenID Connect claim name.", reserved=True
         )
+    # a SAML application's subject has two names (saml.service.SUBJECT_NAMES): they clash
+    names = SUBJECT_NAMES if application.protocol == "SAML" and name in SUBJECT_NAMES else {name}
     clash = await session.scalar(
         sa.select(ApplicationAttributeMapping.id).where(
             ApplicationAttributeMapping.application_id == application.id,
-            sa.func.lower(ApplicationAttributeMapping.name) == name,
+            sa.func.lower(ApplicationAttributeMapping.name).in_(names),
         )
     )
     if clash is not None and (current is None or clash != current.id):

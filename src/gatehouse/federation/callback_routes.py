@@ -13,8 +13,8 @@ EXTERNAL_AUTHENTICATION_REQUIRED):
   linking (flows.actions.linking). The browser
   goes to /as/resume when the flow is COMPLETED, else back to the sign-on page.
 
-OPENID_CONNECT and the social types make the round trip (federation.roundtrip); SAML providers
-are refused at authenticate.
+OPENID_CONNECT and the social types make the round trip (federation.roundtrip); SAML
+providers make theirs through federation.saml.routes (/saml20/sp/acs).
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from gatehouse.federation import roundtrip, signon
 from gatehouse.federation.models import IdentityProvider
 from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.federation.roundtrip import Identity
-from gatehouse.federation.service import provider_secret
+from gatehouse.federation.saml import routes as saml_sign_on
+from gatehouse.federation.schemas import SamlProvider
+from gatehouse.federation.service import provider_secret, provider_settings
 from gatehouse.flows import engine
 from gatehouse.flows import service as flows
 from gatehouse.flows.actions import external, linking
@@ -98,6 +100,9 @@ async def authenticate(
     )
     if provider is None:
         raise request_failed("The flow does not offer this identity provider now.")
+    settings = provider_settings(provider)
+    if isinstance(settings, SamlProvider):
+        return await saml_sign_on.authenticate(session, request, step, provider, settings)
     target = roundtrip.upstream_for(provider, runtime.settings.federation_endpoints)
     if target is None:
         raise request_failed(f"Signing on through a {provider.type} provider is not available.")

@@ -5,7 +5,7 @@ provisioned just in time.
   mappings are applied again (ALWAYS ones overwrite, EMPTY_ONLY ones fill empty attributes).
 - Otherwise (flows.actions.linking decides whether) a user is created in the provider's registration.population (else the population
   the sign-on action's registration names, else the environment's default population) with the attributes the provider's mappings give (mappings.evaluate over
-  the ID token's claims and the userinfo), identityProvider {type, id} of the provider, and a
+  the ID token's claims and the userinfo, or a SAML assertion's subject and attributes), identityProvider {type, id} of the provider, and a
   LinkedAccount to the subject. A username already taken (a local account, say) is not linked
   silently: `provision` raises UsernameTaken (the flow then asks for account linking).
 
@@ -64,29 +64,13 @@ async def linked_user(
     return user
 
 
-async def sign_on_user(
-    session: AsyncSession,
-    runtime: Runtime,
-    provider: IdentityProvider,
-    subject: str,
-    claims: dict[str, Any],
-    population_id: str | None = None,
-) -> User:
-    user = await linked_user(session, provider, subject)
-    if user is None:
-        values = await mapped_values(session, provider, claims)
-        return await provision(session, runtime, provider, subject, values, population_id)
-    await update(session, provider, user, claims)
-    return user
-
-
 async def update(
     session: AsyncSession, provider: IdentityProvider, user: User, claims: dict[str, Any]
 ) -> None:
     """Apply the provider's mappings to a linked user (ALWAYS overwrites, EMPTY_ONLY fills)."""
     rules = await mapping_rules(session, provider)
     current = flattened(user_document(user))
-    values = mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims}, current)
+    values = mappings.evaluate(rules, {_namespace(provider): claims}, current)
     changes = {name: value for name, value in values.items() if current.get(name) != value}
     if not changes:
         return
@@ -102,7 +86,7 @@ async def mapped_values(
 ) -> dict[str, Any]:
     """The attributes, by (dotted) name, a new user would get from the provider's data."""
     rules = await mapping_rules(session, provider)
-    return mappings.evaluate(rules, {mappings.PROVIDER_ATTRIBUTES: claims})
+    return mappings.evaluate(rules, {_namespace(provider): claims})
 
 
 async def provision(
@@ -170,6 +154,12 @@ async def username_in_use(session: AsyncSession, environment_id: Any, username: 
         )
     )
     return found is not None
+
+
+def _namespace(provider: IdentityProvider) -> str:
+    """Where the provider's data is found: `${samlAssertion.*}` for SAML, else
+    `${providerAttributes.*}`."""
+    return mappings.SAML_ASSERTION if provider.type == "SAML" else mappings.PROVIDER_ATTRIBUTES
 
 
 def nested(values: dict[str, Any]) -> dict[str, Any]:

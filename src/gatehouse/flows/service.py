@@ -240,7 +240,9 @@ async def render_flow(
 
 
 def resume_url(auth_base: str, flow: Flow) -> str:
-    return f"{auth_base}/{flow.environment_id}/as/resume?{urlencode({'flowId': str(flow.id)})}"
+    """/as/resume, or /saml20/resume for a flow a SAML AuthnRequest started (saml.routes)."""
+    path = "saml20/resume" if flow.request.get("response_mode") == "saml" else "as/resume"
+    return f"{auth_base}/{flow.environment_id}/{path}?{urlencode({'flowId': str(flow.id)})}"
 
 
 def sign_on_url(auth_base: str, application: Application, flow: Flow) -> str:

@@ -12,7 +12,8 @@ Rules:
 - Generated keys are self-signed, so `issuerDN`, when sent, must be the `subjectDN`; a key's
   issuer never changes afterwards.
 - Keys and certificates that a SAML identity provider uses (spSigning.key, idpVerification
-  certificates) cannot be deleted, and such a key keeps its SIGNING usage.
+  certificates) or a SAML application uses (idpSigning.key, spVerification certificates) cannot
+  be deleted, and such a key keeps its SIGNING usage.
 - A certificate is imported once per environment (the same certificate again is a uniqueness
   violation); an expired one is accepted and shows status EXPIRED.
 """
@@ -39,6 +40,7 @@ from gatehouse.federation.service import saml_providers_using
 from gatehouse.keys import certificates
 from gatehouse.keys.models import Certificate
 from gatehouse.keys.schemas import CertificateImport, KeyCreate, KeyImport, KeyUpdate
+from gatehouse.saml.service import applications_using as saml_applications_using
 
 RSA_ONLY = "Only RSA keys can be the default SIGNING key: tokens are signed with RS256."
 
@@ -234,6 +236,12 @@ async def _ensure_unused_key(session: AsyncSession, row: SigningKey) -> None:
             f"The SAML identity providers {', '.join(map(repr, users))} sign their requests "
             "with this key."
         )
+    applications = await saml_applications_using(session, row.environment_id, key_id=row.id)
+    if applications:
+        raise request_failed(
+            f"The SAML applications {', '.join(map(repr, applications))} sign their assertions "
+            "with this key."
+        )
 
 
 # Certificates
@@ -302,6 +310,12 @@ async def delete_certificate(session: AsyncSession, row: Certificate) -> None:
     if users:
         raise request_failed(
             f"The SAML identity providers {', '.join(map(repr, users))} verify their assertions "
+            "with this certificate."
+        )
+    applications = await saml_applications_using(session, row.environment_id, certificate_id=row.id)
+    if applications:
+        raise request_failed(
+            f"The SAML applications {', '.join(map(repr, applications))} verify their requests "
             "with this certificate."
         )
     await session.delete(row)

@@ -180,6 +180,8 @@ async def resume(
         for_update=True,
     )
     application = await session.get(Application, flow.application_id)
+    if application is not None and application.protocol != "OPENID_CONNECT":
+        raise request_failed("This flow resumes at its own resumeUrl.")
     if application is None or not application.enabled:
         return shown_error(
             request,

@@ -6,6 +6,7 @@ from gatehouse.crypto import models as crypto_models
 from gatehouse.directory import models as directory_models
 from gatehouse.environments import models as environments_models
 from gatehouse.federation import models as federation_models
+from gatehouse.federation.saml import models as federation_saml_models
 from gatehouse.flows import models as flows_models
 from gatehouse.keys import models as keys_models
 from gatehouse.mfa import models as mfa_models
@@ -24,6 +25,7 @@ __all__ = [
     "directory_models",
     "environments_models",
     "federation_models",
+    "federation_saml_models",
     "flows_models",
     "keys_models",
     "mfa_models",
