@@ -10,6 +10,8 @@ Choices where PingOne's reference is silent:
 - `prompt` accepts `none`, `login`, `consent` and `select_account` (the last two have no effect:
   there is no consent screen and one account per browser); `none` cannot be combined.
 - `request`, `request_uri` and `registration` are refused (request objects are not served yet).
+- `login_hint_token` (oauth.login_hint_token) identifies the user; every refusal of it is the same
+  invalid_request, so the endpoint does not tell which users exist. It wins over `login_hint`.
 - Parameters may not repeat, and an empty one counts as absent (RFC 6749 section 3.1).
 """
 
@@ -23,7 +25,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import Application
+from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.errors import OAuthError
+from gatehouse.oauth.login_hint_token import InvalidLoginHintToken, hinted_user
 from gatehouse.oauth.requests import AuthorizeRequest
 from gatehouse.oauth.scopes import decide, granted_scopes
 
@@ -82,6 +86,14 @@ class AuthorizationError(Exception):
 
 
 @dataclass(frozen=True)
+class Verifier:
+    """What checks the JWTs an application signs: its secrets' sealer, the issuer they name."""
+
+    sealer: Sealer
+    issuer: str
+
+
+@dataclass(frozen=True)
 class ValidatedRequest:
     application: Application
     request: AuthorizeRequest
@@ -107,7 +119,7 @@ def single_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 async def validate(
-    session: AsyncSession, environment_id: uuid.UUID, params: Mapping[str, str]
+    session: AsyncSession, environment_id: uuid.UUID, params: Mapping[str, str], verifier: Verifier
 ) -> ValidatedRequest:
     application = await _client(session, environment_id, params.get("client_id"))
     redirect_uri = _redirect_uri(
@@ -120,7 +132,7 @@ async def validate(
         params.get("state"),
     )
     try:
-        request = await _request(session, application, params, response_type, target)
+        request = await _request(session, verifier, application, params, response_type, target)
     except AuthorizationError as exc:
         exc.target = target
         raise
@@ -209,6 +221,7 @@ def _response_mode(value: str | None, response_type: tuple[str, ...] | None) -> 
 
 async def _request(
     session: AsyncSession,
+    verifier: Verifier,
     application: Application,
     params: Mapping[str, str],
     response_type: tuple[str, ...] | None,
@@ -246,6 +259,7 @@ async def _request(
     if nonce is not None and len(nonce) > MAX_NONCE_LENGTH:
         raise AuthorizationError("invalid_request", "nonce is too long.")
     challenge, method = _pkce(application, params, response_type)
+    hinted = await _hinted_user_id(session, verifier, application, params.get("login_hint_token"))
     return AuthorizeRequest(
         client_id=str(application.id),
         response_type=response_type,
@@ -261,7 +275,20 @@ async def _request(
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
+        hinted_user_id=hinted,
     )
+
+
+async def _hinted_user_id(
+    session: AsyncSession, verifier: Verifier, application: Application, token: str | None
+) -> str | None:
+    if token is None:
+        return None
+    try:
+        user = await hinted_user(session, verifier.sealer, application, verifier.issuer, token)
+    except InvalidLoginHintToken as error:
+        raise AuthorizationError("invalid_request", str(error)) from None
+    return str(user.id)
 
 
 def _check_allowed(application: Application, response_type: tuple[str, ...]) -> None:

@@ -23,6 +23,8 @@ class AuthorizeRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     ui_locales: tuple[str, ...] = ()
+    # the user a login_hint_token named: the flow starts with them identified
+    hinted_user_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
