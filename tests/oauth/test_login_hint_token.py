@@ -18,6 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from gatehouse.flows.models import Flow
+from tests.oauth.signed_by_client import hs256, issuer, unsigned
 from tests.signon import support
 from tests.signon.support import Browser, Client
 from tests.support.api import Api
@@ -28,24 +29,8 @@ PHONE = "+14155552671"
 MFA_ONLY = {"type": "MULTI_FACTOR_AUTHENTICATION", "noDevicesMode": "BLOCK"}
 
 
-def issuer(env: str) -> str:
-    return f"http://testserver/{env}/as"
-
-
 def claims_for(client: Client, env: str, **claims: Any) -> dict[str, Any]:
     return {"iss": client.id, "aud": issuer(env), "exp": int(time.time()) + 300, **claims}
-
-
-def hs256(client: Client, claims: dict[str, Any], secret: str | None = None) -> str:
-    key = OctKey.import_key(secret or client.secret or "")
-    return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, key)
-
-
-def unsigned(claims: dict[str, Any]) -> str:
-    def part(value: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'none'})}.{part(claims)}."
 
 
 async def mfa_only_setup(admin: Api, env: str, **config: Any) -> tuple[Client, dict[str, Any]]:

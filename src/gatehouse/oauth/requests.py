@@ -25,6 +25,9 @@ class AuthorizeRequest:
     ui_locales: tuple[str, ...] = ()
     # the user a login_hint_token named: the flow starts with them identified
     hinted_user_id: str | None = None
+    # a signed request object's pi.template: {"name", "variant", "variables"} of the passcode's
+    # notification (transaction approval)
+    template: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
