@@ -6,7 +6,9 @@ names: `device_pairing` (activating a device), `strong_authentication` (signing 
 What the message says is the environment's content of that template for the device's delivery
 method, the user's locale and the notice's variant (notifications.contents), its `${otp}`,
 `${user.*}` and (transaction) the notice's own variables filled in; else the built-in wording.
-E-mail is delivered over SMTP when one is configured (notifications.service.deliver_email).
+E-mail is delivered over SMTP when one is configured (notifications.service.deliver_email), SMS
+and voice messages through the environment's custom phone providers when it has some
+(notifications.phone); the outbox always keeps the message.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gatehouse.notifications.catalogue import DEVICE_PAIRING as PAIRING
 from gatehouse.notifications.catalogue import STRONG_AUTHENTICATION as AUTHENTICATION
 from gatehouse.notifications.catalogue import TRANSACTION
 from gatehouse.notifications.models import OutboxMessage
+from gatehouse.notifications.phone import PhoneMessage, deliver_phone
 from gatehouse.runtime import Runtime
 
 __all__ = ["AUTHENTICATION", "PAIRING", "TRANSACTION", "Notice", "deliver_otp"]
@@ -117,6 +120,16 @@ async def deliver_otp(
         await notifications.deliver_email(
             session, runtime, message, notifications.as_email(rendered)
         )
+    else:
+        phone = PhoneMessage(
+            method=device.type,
+            to=message.recipient,
+            text=rendered.text,
+            otp=code,
+            locale=next(iter(notifications.user_locales(user, notice.locales)), "en"),
+            user=notifications.user_variables(user),
+        )
+        await deliver_phone(session, runtime, message, phone)
     session.add(message)
     await session.flush()
     return message

@@ -94,3 +94,125 @@ class TemplateContentView(HalView):
     voice: str | None = None
     created_at: Timestamp = Field(alias="createdAt")
     updated_at: Timestamp = Field(alias="updatedAt")
+
+
+# --- notification settings and delivery settings (pingone-management NotificationsSettings*) ---
+
+Host = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$"
+    ),
+]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Header = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\r\n]*$")]
+
+
+class Sender(Party):
+    address: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s<>,]+@[^@\s<>,]+$")]
+
+
+class NotificationsSettingsWrite(RequestModel):
+    delivery_mode: Literal["ALL"] | None = Field(default=None, alias="deliveryMode")
+    from_: Party | None = Field(default=None, alias="from")
+    reply_to: Party | None = Field(default=None, alias="replyTo")
+    sms_providers_fallback_chain: (
+        Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=10)]
+        | None
+    ) = Field(default=None, alias="smsProvidersFallbackChain")
+
+
+class NotificationsSettingsView(HalView):
+    environment: dict[str, str]
+    delivery_mode: str = Field(alias="deliveryMode")
+    from_: dict[str, str] | None = Field(default=None, alias="from")
+    reply_to: dict[str, str] | None = Field(default=None, alias="replyTo")
+    sms_providers_fallback_chain: list[str] = Field(alias="smsProvidersFallbackChain")
+    updated_at: Timestamp | None = Field(default=None, alias="updatedAt")
+
+
+class EmailDeliverySettingsWrite(RequestModel):
+    """The environment's own SMTP server (the SMTP form of PingOne's emailDeliverySettings).
+    `protocol` SMTP is STARTTLS, SMTPS implicit TLS; without it the port decides as PingOne
+    documents (25, 587 and 2525 STARTTLS, others SMTPS). The password is write-only."""
+
+    protocol: Literal["SMTP", "SMTPS", "HTTP"] | None = None
+    host: Host
+    port: Annotated[int, Field(ge=1, le=65535)] = 465
+    username: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    password: Secret | None = None
+    from_: Sender = Field(alias="from")
+    reply_to: Party | None = Field(default=None, alias="replyTo")
+
+
+class EmailDeliverySettingsView(HalView):
+    environment: dict[str, str]
+    protocol: str
+    host: str
+    port: int
+    username: str | None = None
+    from_: dict[str, str] = Field(alias="from")
+    reply_to: dict[str, str] | None = Field(default=None, alias="replyTo")
+    updated_at: Timestamp = Field(alias="updatedAt")
+
+
+class PhoneRequest(RequestModel):
+    """One HTTP request of a custom provider: `${to}` and `${message}` are required (in the URL
+    of a GET, the URL or body of a POST); `${otp}`, `${from}`, `${locale}`, `${voice}` and the
+    `${user.*}` variables may be used too."""
+
+    delivery_method: Literal["SMS", "VOICE"] = Field(alias="deliveryMethod")
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    method: Literal["GET", "POST"]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+    headers: Annotated[dict[Header, Header], Field(max_length=20)] | None = None
+    phone_number_format: Literal["FULL", "NUMBER_ONLY"] = Field(
+        default="FULL", alias="phoneNumberFormat"
+    )
+    before_tag: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, alias="beforeTag"
+    )
+    after_tag: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, alias="afterTag"
+    )
+
+
+class PhoneAuthentication(RequestModel):
+    method: Literal["BASIC", "BEARER"]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    password: Secret | None = None
+    auth_token: Secret | None = Field(default=None, alias="authToken")
+
+
+class PhoneNumber(RequestModel):
+    number: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    type: Literal["SHORT_CODE", "TOLL_FREE", "PHONE_NUMBER"]
+    selected: bool = False
+    available: bool = True
+    capabilities: list[Literal["SMS", "VOICE"]] = Field(default_factory=list, max_length=2)
+    supported_countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] | None = (
+        Field(default=None, alias="supportedCountries")
+    )
+
+
+class PhoneDeliverySettingsWrite(RequestModel):
+    """A CUSTOM_PROVIDER (the only provider Gatehouse can call): its requests, authentication
+    (password and authToken write-only) and numbers."""
+
+    provider: Literal["CUSTOM_PROVIDER", "CUSTOM_TWILIO", "CUSTOM_SYNIVERSE"]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    requests: Annotated[list[PhoneRequest], Field(max_length=2)] | None = None
+    authentication: PhoneAuthentication | None = None
+    numbers: Annotated[list[PhoneNumber], Field(max_length=20)] | None = None
+
+
+class PhoneDeliverySettingsView(HalView):
+    id: uuid.UUID
+    environment: dict[str, str]
+    provider: str
+    name: str
+    requests: list[dict[str, object]]
+    authentication: dict[str, str]
+    numbers: list[dict[str, object]] = Field(default_factory=list)
+    created_at: Timestamp = Field(alias="createdAt")
+    updated_at: Timestamp = Field(alias="updatedAt")

@@ -25,7 +25,8 @@ from gatehouse.common.errors import Detail, Problem, not_found
 from gatehouse.common.ids import new_id
 from gatehouse.common.pagination import Order, Page, fetch_page
 from gatehouse.directory.models import User
-from gatehouse.notifications import contents, smtp, templates
+from gatehouse.federation.outbound import OutboundError
+from gatehouse.notifications import contents, delivery_settings, smtp, templates
 from gatehouse.notifications.catalogue import EMAIL as EMAIL_METHOD
 from gatehouse.notifications.catalogue import EMAIL_VERIFICATION_USER, RECOVERY_CODE
 from gatehouse.notifications.models import OutboxMessage
@@ -50,7 +51,7 @@ async def send_email(
     variables: dict[str, str],
 ) -> OutboxMessage:
     """Write the message of `template` to `user`'s e-mail address into the outbox, and deliver it
-    over SMTP when settings.smtp_host is set. `variables` fill the template; `username` defaults
+    over SMTP when the environment or GATEHOUSE_SMTP_HOST names a server. `variables` fill the template; `username` defaults
     to the user's. A user without an e-mail address is a REQUEST_FAILED problem."""
     if not user.email:
         raise Problem(
@@ -129,17 +130,22 @@ async def deliver_email(
     message: OutboxMessage,
     email: templates.RenderedEmail,
 ) -> None:
-    """Deliver `message` over SMTP when a server is configured, recording how it went on the
-    message; a failure is logged, never raised."""
-    server = smtp.SmtpServer.from_settings(runtime.settings)
-    if server is None:
-        return
-    sender = email.sender or server.sender
+    """Deliver `message` over the environment's SMTP server (else GATEHOUSE_SMTP_*, else not
+    at all), recording how it went on the message; a failure is logged, never raised."""
+    environment_id = message.environment_id
     try:
-        await smtp.send(
-            server, smtp.build_message(sender, message.recipient, email, email.reply_to)
+        server = await delivery_settings.email_server(session, runtime, environment_id)
+        if server is None:
+            return
+        sender, reply_to = await delivery_settings.email_addresses(session, environment_id)
+        built = smtp.build_message(
+            email.sender or sender or server.sender,
+            message.recipient,
+            email,
+            email.reply_to or reply_to,
         )
-    except smtp.DeliveryError as exc:
+        await smtp.send(server, built)
+    except (*smtp.DeliveryError, OutboundError) as exc:
         log.warning("delivery of outbox message %s failed: %s", message.id, exc)
         message.delivery_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     else:
