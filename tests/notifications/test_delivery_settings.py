@@ -261,6 +261,11 @@ async def test_phone_delivery_settings_are_validated_and_hide_secrets(
     assert_error(
         await admin.post(path, json=plain_http), 400, "INVALID_DATA", target="requests[0].url"
     )
+    for headers in ({"Host": "internal.example"}, {"Bad Name": "x"}, {"X-Test": "a\r\nb"}):
+        bad_headers = custom_provider("https://sms.example.com")
+        bad_headers["requests"][0]["headers"] = headers
+        refused = await admin.post(path, json=bad_headers)
+        assert_error(refused, 400, "INVALID_DATA")
     no_secret = custom_provider("https://sms.example.com")
     no_secret["authentication"] = {"method": "BEARER"}
     assert_error(

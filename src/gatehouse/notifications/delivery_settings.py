@@ -51,6 +51,7 @@ from gatehouse.runtime import Runtime
 PINGONE_TWILIO = "PINGONE_TWILIO"
 STARTTLS_PORTS = (25, 587, 2525)
 CUSTOM_PROVIDER = "CUSTOM_PROVIDER"
+RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 TEST_VALUES = {"to": "+14155550100", "message": "test", "otp": "123456", "from": "", "locale": "en"}
 
 
@@ -304,6 +305,9 @@ def _apply_phone_settings(
 def _check_request(runtime: Runtime, request: PhoneRequest, target: str) -> None:
     if request.method == "POST" and request.body is None:
         raise required_value(f"{target}.body")
+    for name in request.headers or {}:
+        if name.lower() in RESERVED_HEADERS:
+            raise invalid_value(f"{target}.headers", f"The {name} header is set by Gatehouse.")
     used = rendering.names_in(request.url) | rendering.names_in(request.body or "")
     for name in ("to", "message"):
         if name not in used:

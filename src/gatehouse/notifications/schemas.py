@@ -105,7 +105,10 @@ Host = Annotated[
     ),
 ]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-Header = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\r\n]*$")]
+HeaderName = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+]
+Header = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[^\r\n\x00]*$")]
 
 
 class Sender(Party):
@@ -165,7 +168,7 @@ class PhoneRequest(RequestModel):
     url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     method: Literal["GET", "POST"]
     body: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
-    headers: Annotated[dict[Header, Header], Field(max_length=20)] | None = None
+    headers: Annotated[dict[HeaderName, Header], Field(max_length=20)] | None = None
     phone_number_format: Literal["FULL", "NUMBER_ONLY"] = Field(
         default="FULL", alias="phoneNumberFormat"
     )
