@@ -25,18 +25,10 @@ from gatehouse.mfa.schemas import DeviceCreate
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings
 from tests.mfa.support import US_PHONE_E164, create_user, messages_to, unit_of_work
-from tests.notifications.test_smtp_delivery import (
-    Inbox,
-    accept_ada,
-    certificate,
-    running,
-    server_tls,
-)
+from tests.notifications.smtp_servers import Inbox, accept_ada, running, server_tls
 from tests.support.api import Api, assert_error
 
 pytestmark = pytest.mark.anyio
-
-__all__ = ["certificate"]  # the fixture, imported to be used here
 
 SETTINGS = "/notificationsSettings"
 EMAIL = "/notificationsSettings/emailDeliverySettings"
