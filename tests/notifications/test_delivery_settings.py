@@ -276,6 +276,13 @@ async def test_phone_delivery_settings_are_validated_and_hide_secrets(
     assert kept.status_code == 200, kept.text
     listed = (await admin.get(path)).json()
     assert [item["id"] for item in listed["_embedded"]["phoneDeliverySettings"]] == [created["id"]]
+    other = await admin.create(
+        "/environments",
+        {"name": f"other-{uuid.uuid4().hex[:8]}", "type": "SANDBOX", "region": "NA"},
+    )
+    elsewhere = f"/environments/{other['id']}{PHONES}/{created['id']}"
+    assert_error(await admin.get(elsewhere), 404, "NOT_FOUND")
+    assert_error(await admin.delete(elsewhere), 404, "NOT_FOUND")
     assert (await admin.delete(f"{path}/{created['id']}")).status_code == 204
 
 
