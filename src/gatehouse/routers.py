@@ -18,6 +18,8 @@ from gatehouse.keys.routes import router as keys
 from gatehouse.mfa.policies.routes import router as mfa_policies
 from gatehouse.mfa.routes import router as mfa_devices
 from gatehouse.notifications.routes import router as notifications
+from gatehouse.notifications.settings_routes import router as notification_settings
+from gatehouse.notifications.template_routes import router as notification_templates
 from gatehouse.oauth.routes import router as oauth
 from gatehouse.oauth.signon_routes import router as signon
 from gatehouse.policies.routes import router as policies
@@ -47,6 +49,8 @@ ROUTERS = [
     signon,
     flows,
     notifications,
+    notification_templates,
+    notification_settings,
     ui,
     saml_idp,
     saml_sp,

@@ -1,9 +1,10 @@
 """The hosted sign-on page's MFA steps (in process): choosing a device, entering the passcode
 (a wrong one shown beside the field, a new one sent on request), and the security-key step that
-the page leaves to applications."""
+the security-key step (the page's script asks the browser, the form posts the assertion)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -88,13 +89,27 @@ async def test_select_a_device_and_enter_the_passcode(app: Any, admin: Api, env:
         assert "code" in support.query_of(resumed.headers["location"])
 
 
-async def test_security_keys_are_left_to_applications(app: Any, admin: Api, env: str) -> None:
+async def test_the_security_key_step_posts_the_browsers_assertion(
+    app: Any, admin: Api, env: str
+) -> None:
+    """The page gives its static script the request options (a JSON data block, no inline
+    script) and takes the assertion back in its form; a bad one is refused on the page."""
     client = await support.application(admin, env)
     await support.policy_for(admin, env, client.id, [support.LOGIN, mfa()])
     person = await mfa_user(admin, env)
-    await fido2_device(admin, env, person["id"])
+    _, authenticator = await fido2_device(admin, env, person["id"])
     async with Browser(app, env) as browser:
         page = await page_for(browser, client)
         text = await page.submit("signOn", username=person["username"], password=support.PASSWORD)
-        assert "Use your security key" in text and "cannot ask your browser" in text
-        assert "Start over" in text
+        assert "Use your security key" in text and "Start over" in text
+        assert '<script src="/static/ui/webauthn.js" defer></script>' in text
+        match = re.search(r'id="webauthn-request-options">(.*?)</script>', text, re.DOTALL)
+        assert match, text
+        options = json.loads(match.group(1))
+        refused = await page.submit("checkAssertion", assertion='{"id": "nope"}')
+        assert 'role="alert"' in refused and "Use your security key" in refused
+        assertion = authenticator.assertion(json.dumps(options))
+        location = await page.submit("checkAssertion", assertion=assertion)
+        assert "/as/resume?flowId=" in location
+        script = await browser.http.get("/static/ui/webauthn.js")
+        assert script.status_code == 200 and "navigator.credentials.get" in script.text

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from gatehouse.directory.models import User
 from gatehouse.notifications.models import OutboxMessage
 from gatehouse.notifications.service import send_email
 from gatehouse.runtime import Runtime
+from tests.notifications.smtp_servers import Inbox, make_certificate, running
 from tests.support.api import Api
 
 Send = Callable[..., Awaitable[OutboxMessage]]
@@ -59,3 +61,16 @@ def send(app: Any) -> Send:
             )
 
     return run
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """An aiosmtpd server on loopback, without TLS."""
+    with running(Inbox()) as (inbox, port):
+        yield inbox, port
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (PEM files)."""
+    return make_certificate(tmp_path_factory.mktemp("tls"))

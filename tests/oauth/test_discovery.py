@@ -51,7 +51,7 @@ async def test_the_discovery_document(admin: Api, env: str) -> None:
     ]
     assert document["code_challenge_methods_supported"] == ["plain", "S256"]
     assert document["claims_parameter_supported"] is False
-    assert document["request_parameter_supported"] is False
+    assert document["request_parameter_supported"] is True
     assert {"openid", "profile", "email", "address", "phone"} <= set(document["scopes_supported"])
     claims = set(document["claims_supported"])
     assert {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid"} <= claims

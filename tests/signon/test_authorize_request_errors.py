@@ -239,7 +239,7 @@ async def test_other_parameter_errors(app: Any, admin: Api, env: str) -> None:
         redirected(await browser.authorize(client, prompt="sideways"), "invalid_request")
         redirected(await browser.authorize(client, max_age="-1"), "invalid_request")
         redirected(await browser.authorize(client, max_age="soon"), "invalid_request")
-        redirected(await browser.authorize(client, request="eyJ.eyJ.sig"), "request_not_supported")
+        redirected(await browser.authorize(client, request="eyJ.eyJ.sig"), "invalid_request_object")
         redirected(
             await browser.authorize(client, request_uri="urn:x"), "request_uri_not_supported"
         )

@@ -128,9 +128,14 @@ async def start_flow(
     interaction: str,
 ) -> Flow:
     """A new flow, run up to its first question (or to its end: single sign-on), bound to the
-    browser whose interaction cookie value is `interaction`."""
+    browser whose interaction cookie value is `interaction`. The user is the browser session's,
+    else the one the request's login_hint_token named (identified, not yet authenticated)."""
     now = clock.now()
-    user = await db.get(User, browser_session.user_id) if browser_session is not None else None
+    if browser_session is not None:
+        user_id: uuid.UUID | None = browser_session.user_id
+    else:
+        user_id = uuid.UUID(request.hinted_user_id) if request.hinted_user_id else None
+    user = await db.get(User, user_id) if user_id is not None else None
     flow = Flow(
         environment_id=application.environment_id,
         application_id=application.id,

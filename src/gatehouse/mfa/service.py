@@ -55,7 +55,7 @@ from gatehouse.common.ids import new_id
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
 from gatehouse.mfa import fido2, otp, phones, totp
-from gatehouse.mfa.delivery import AUTHENTICATION, PAIRING, deliver_otp
+from gatehouse.mfa.delivery import AUTHENTICATION, PAIRING, Notice, deliver_otp
 from gatehouse.mfa.models import MfaDevice, MfaOtpSend
 from gatehouse.mfa.policies.schemas import (
     EMAIL,
@@ -295,12 +295,17 @@ async def usable_devices(
 
 
 async def start_authentication(
-    session: AsyncSession, runtime: Runtime, user: User, device: MfaDevice
+    session: AsyncSession,
+    runtime: Runtime,
+    user: User,
+    device: MfaDevice,
+    notice: Notice | None = None,
 ) -> AuthenticationChallenge:
+    """Send a sign-on code (`notice`: which template it uses) or start a WebAuthn assertion."""
     _ensure_usable(device, clock.now())
     if device.type in OTP_TYPES:
         policy = await _device_policy(session, device)
-        await _send_code(session, runtime, user, device, policy.settings, AUTHENTICATION)
+        await _send_code(session, runtime, user, device, policy.settings, AUTHENTICATION, notice)
         return AuthenticationChallenge(device, otp_sent=True)
     if device.type == FIDO2:
         assert device.credential_id is not None
@@ -545,6 +550,7 @@ async def _send_code(
     device: MfaDevice,
     settings: PolicySettings,
     purpose: str,
+    notice: Notice | None = None,
 ) -> None:
     device = await _for_update(session, device.id)
     now = clock.now()
@@ -564,6 +570,7 @@ async def _send_code(
         code=code,
         purpose=purpose,
         lifetime_seconds=rules.life_time.seconds,
+        notice=notice,
     )
 
 

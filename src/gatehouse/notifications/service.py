@@ -3,6 +3,11 @@ that sent it, with how its delivery went when a channel is configured (SMTP for 
 one the outbox is the delivery: admins and tests read it through
 GET /v1/environments/{envId}/outbox (a Gatehouse extension).
 
+What an e-mail says is the environment's template content for the user's locale
+(notifications.contents: `email_verification_user` for the verification code,
+`recovery_code_template` for the recovery code), else the built-in message
+(notifications.templates).
+
 A delivery failure is recorded on the message (`delivery_error`) and logged; it never loses the
 row nor fails the request that sent it.
 """
@@ -20,16 +25,20 @@ from gatehouse.common.errors import Detail, Problem, not_found
 from gatehouse.common.ids import new_id
 from gatehouse.common.pagination import Order, Page, fetch_page
 from gatehouse.directory.models import User
-from gatehouse.notifications import smtp, templates
+from gatehouse.federation.outbound import OutboundError
+from gatehouse.notifications import contents, delivery_settings, smtp, templates
+from gatehouse.notifications.catalogue import EMAIL as EMAIL_METHOD
+from gatehouse.notifications.catalogue import EMAIL_VERIFICATION_USER, RECOVERY_CODE
 from gatehouse.notifications.models import OutboxMessage
 from gatehouse.runtime import Runtime
-from gatehouse.settings import Settings
 
 log = logging.getLogger("gatehouse.notifications")
 
 EMAIL = "EMAIL"
 MAX_ERROR_LENGTH = 1000
 NEWEST_FIRST = Order(OutboxMessage.created_at, descending=True)
+# the built-in e-mail templates and the PingOne templates whose contents replace them
+CONTENT_TEMPLATES = {"email_verification": EMAIL_VERIFICATION_USER, "recovery_code": RECOVERY_CODE}
 
 
 async def send_email(
@@ -42,7 +51,7 @@ async def send_email(
     variables: dict[str, str],
 ) -> OutboxMessage:
     """Write the message of `template` to `user`'s e-mail address into the outbox, and deliver it
-    over SMTP when settings.smtp_host is set. `variables` fill the template; `username` defaults
+    over SMTP when the environment or GATEHOUSE_SMTP_HOST names a server. `variables` fill the template; `username` defaults
     to the user's. A user without an e-mail address is a REQUEST_FAILED problem."""
     if not user.email:
         raise Problem(
@@ -51,8 +60,7 @@ async def send_email(
             "The request could not be completed. The user has no email address to send to.",
             [Detail("INVALID_VALUE", "The user has no email address.", "email")],
         )
-    values = {"username": user.username, **variables}
-    email = templates.render(template, values)
+    email = await _email_for(session, environment_id, user, template, variables)
     message = OutboxMessage(
         id=new_id(),
         environment_id=environment_id,
@@ -66,19 +74,78 @@ async def send_email(
         created_at=clock.now(),
     )
     # Deliver before writing, so no database write is held open while the SMTP server answers.
-    if runtime.settings.smtp_host:
-        await _deliver(runtime.settings, message, email)
+    await deliver_email(session, runtime, message, email)
     session.add(message)
     await session.flush()
     return message
 
 
-async def _deliver(
-    settings: Settings, message: OutboxMessage, email: templates.RenderedEmail
+async def _email_for(
+    session: AsyncSession,
+    environment_id: uuid.UUID,
+    user: User,
+    template: str,
+    variables: dict[str, str],
+) -> templates.RenderedEmail:
+    content = await contents.find_content(
+        session,
+        environment_id,
+        CONTENT_TEMPLATES[template],
+        EMAIL_METHOD,
+        locales=user_locales(user),
+    )
+    if content is None:
+        return templates.render(template, {"username": user.username, **variables})
+    return as_email(contents.render_content(content, {**user_variables(user), **variables}))
+
+
+def user_variables(user: User) -> dict[str, str]:
+    """The `${user.*}` variables of template contents."""
+    return {
+        "user.username": user.username,
+        "user.name.given": user.name_given or "",
+        "user.name.family": user.name_family or "",
+        "user.email": user.email or "",
+    }
+
+
+def user_locales(user: User, requested: tuple[str, ...] = ()) -> list[str]:
+    """The locales to look for a content in: the request's ui_locales, then the user's."""
+    return [locale for locale in (*requested, user.locale, user.preferred_language) if locale]
+
+
+def as_email(rendered: contents.RenderedContent) -> templates.RenderedEmail:
+    return templates.RenderedEmail(
+        subject=rendered.subject or "",
+        text=rendered.text,
+        html=rendered.html,
+        sender=rendered.sender,
+        reply_to=rendered.reply_to,
+    )
+
+
+async def deliver_email(
+    session: AsyncSession,
+    runtime: Runtime,
+    message: OutboxMessage,
+    email: templates.RenderedEmail,
 ) -> None:
+    """Deliver `message` over the environment's SMTP server (else GATEHOUSE_SMTP_*, else not
+    at all), recording how it went on the message; a failure is logged, never raised."""
+    environment_id = message.environment_id
     try:
-        await smtp.send(settings, smtp.build_message(settings, message.recipient, email))
-    except smtp.DeliveryError as exc:
+        server = await delivery_settings.email_server(session, runtime, environment_id)
+        if server is None:
+            return
+        sender, reply_to = await delivery_settings.email_addresses(session, environment_id)
+        built = smtp.build_message(
+            email.sender or sender or server.sender,
+            message.recipient,
+            email,
+            email.reply_to or reply_to,
+        )
+        await smtp.send(server, built)
+    except (*smtp.DeliveryError, OutboundError) as exc:
         log.warning("delivery of outbox message %s failed: %s", message.id, exc)
         message.delivery_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     else:

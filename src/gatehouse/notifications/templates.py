@@ -21,9 +21,14 @@ class EmailTemplate:
 
 @dataclass(frozen=True)
 class RenderedEmail:
+    """What an e-mail says; `html` None for a plain-text one. `sender` and `reply_to` (formatted
+    addresses) override the environment's and the server's when a template content names them."""
+
     subject: str
     text: str
-    html: str
+    html: str | None
+    sender: str | None = None
+    reply_to: str | None = None
 
 
 _HTML_FRAME = """<!doctype html>

@@ -9,21 +9,34 @@ Choices where PingOne's reference is silent:
 - `scope` is required; every scope must be granted to the application (its resource grants).
 - `prompt` accepts `none`, `login`, `consent` and `select_account` (the last two have no effect:
   there is no consent screen and one account per browser); `none` cannot be combined.
-- `request`, `request_uri` and `registration` are refused (request objects are not served yet).
+- `request` (a request object, RFC 9101 / OIDC Core 6.1): verified by oauth.client_jwts; its
+  parameters win over the query's, its client_id (if any) must be the query's. Unsigned ones only
+  with the application's supportUnsignedRequestObject; with requireSignedRequestObject every
+  request must carry a signed one. Its errors are `invalid_request_object`, redirected when the
+  query's own redirect_uri is a registered one, else shown. `pi.template` (the notification
+  template, variant and variables of a transaction approval) is only taken from a signed one.
+- `request_uri` and `registration` are refused (no pushed or referenced request objects yet).
+- `login_hint_token` (oauth.login_hint_token) identifies the user; every refusal of it is the same
+  invalid_request, so the endpoint does not tell which users exist. It wins over `login_hint`.
 - Parameters may not repeat, and an empty one counts as absent (RFC 6749 section 3.1).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import Application
+from gatehouse.crypto.sealing import Sealer
+from gatehouse.oauth.client_jwts import ClientJwtError, verify_client_jwt
 from gatehouse.oauth.errors import OAuthError
+from gatehouse.oauth.login_hint_token import InvalidLoginHintToken, hinted_user
 from gatehouse.oauth.requests import AuthorizeRequest
 from gatehouse.oauth.scopes import decide, granted_scopes
 
@@ -53,11 +66,26 @@ PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 CODE_CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 MAX_PARAMETER_LENGTH = 4096
 MAX_NONCE_LENGTH = 512
+MAX_REQUEST_OBJECT_LENGTH = 32768
 UNSUPPORTED_PARAMETERS = {
-    "request": "request_not_supported",
     "request_uri": "request_uri_not_supported",
     "registration": "registration_not_supported",
 }
+# The claims of a request object that are about the JWT, not authorization parameters.
+JWT_CLAIMS = frozenset({"iss", "aud", "exp", "iat", "nbf", "jti", "sub"})
+# The parameters this endpoint reads: in a request object each must be a string (or a number).
+PARAMETERS = frozenset(
+    {
+        *("client_id", "response_type", "response_mode", "redirect_uri", "scope", "state"),
+        *("nonce", "code_challenge", "code_challenge_method", "prompt", "max_age"),
+        *("login_hint", "login_hint_token", "acr_values", "ui_locales"),
+    }
+)
+TEMPLATE_CLAIM = "pi.template"
+TEMPLATE_NAMES = ("transaction", "strong_authentication")
+MAX_VARIANT_LENGTH = 100
+MAX_TEMPLATE_VARIABLES = 50
+MAX_VARIABLE_LENGTH = 512
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,14 @@ class AuthorizationError(Exception):
     description: str
     target: ResponseTarget | None = None
     parameter: str | None = None
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """What checks the JWTs an application signs: its secrets' sealer, the issuer they name."""
+
+    sealer: Sealer
+    issuer: str
 
 
 @dataclass(frozen=True)
@@ -107,9 +143,10 @@ def single_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 async def validate(
-    session: AsyncSession, environment_id: uuid.UUID, params: Mapping[str, str]
+    session: AsyncSession, environment_id: uuid.UUID, params: Mapping[str, str], verifier: Verifier
 ) -> ValidatedRequest:
     application = await _client(session, environment_id, params.get("client_id"))
+    params, template = await _request_object(session, verifier, application, params)
     redirect_uri = _redirect_uri(
         application, params.get("redirect_uri"), params.get("response_mode") == PI_FLOW
     )
@@ -120,13 +157,130 @@ async def validate(
         params.get("state"),
     )
     try:
-        request = await _request(session, application, params, response_type, target)
+        request = await _request(session, verifier, application, params, response_type, target)
     except AuthorizationError as exc:
         exc.target = target
         raise
     except OAuthError as exc:  # from the scope decision
         raise AuthorizationError(exc.error, exc.description, target) from None
+    if template is not None:
+        request = dataclasses.replace(request, template=template)
     return ValidatedRequest(application, request, target)
+
+
+# --- the request object: its errors go back only to a redirect URI the query established ------
+
+
+async def _request_object(
+    session: AsyncSession, verifier: Verifier, application: Application, params: Mapping[str, str]
+) -> tuple[Mapping[str, str], dict[str, Any] | None]:
+    """The parameters with the request object's in place of the query's, and its pi.template."""
+    config = application.config
+    token = params.get("request")
+    if token is None:
+        if config.get("requireSignedRequestObject"):
+            raise _object_error(
+                application, params, "This application requires a signed request object."
+            )
+        return params, None
+    if len(token) > MAX_REQUEST_OBJECT_LENGTH:
+        raise _object_error(application, params, "The request object is too long.")
+    allow_unsigned = bool(config.get("supportUnsignedRequestObject")) and not config.get(
+        "requireSignedRequestObject"
+    )
+    try:
+        verified = await verify_client_jwt(
+            session,
+            verifier.sealer,
+            application,
+            token,
+            verifier.issuer,
+            allow_unsigned=allow_unsigned,
+        )
+        inner = _object_parameters(verified.claims)
+        template = _template(verified.claims.get(TEMPLATE_CLAIM), signed=verified.signed)
+    except ClientJwtError as error:
+        raise _object_error(
+            application, params, f"The request object is not valid. {error.message}"
+        ) from None
+    if inner.get("client_id", params.get("client_id")) != params.get("client_id"):
+        raise _object_error(
+            application, params, "The request object's client_id is not the request's."
+        )
+    outer = {name: value for name, value in params.items() if name != "request"}
+    return {**outer, **inner}, template
+
+
+def _object_parameters(claims: dict[str, Any]) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for name, value in claims.items():
+        if name in JWT_CLAIMS or name == TEMPLATE_CLAIM:
+            continue
+        if name in ("request", "request_uri"):
+            raise ClientJwtError(f"A request object cannot contain {name}.")
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            if name in PARAMETERS:
+                raise ClientJwtError(f"{name} must be a string.")
+            continue  # a structured claim this endpoint does not read (claims, ...)
+        if "\x00" in value:
+            raise ClientJwtError("Parameters cannot contain the NUL character.")
+        if value:
+            parameters[name] = value
+    return parameters
+
+
+def _template(value: object, *, signed: bool) -> dict[str, Any] | None:
+    """pi.template {name, variant, variables}: which notification the one-time passcode uses."""
+    if value is None:
+        return None
+    if not signed:
+        raise ClientJwtError(f"{TEMPLATE_CLAIM} is only taken from a signed request object.")
+    if not isinstance(value, dict) or value.get("name") not in TEMPLATE_NAMES:
+        raise ClientJwtError(
+            f"{TEMPLATE_CLAIM} must be an object whose name is one of {', '.join(TEMPLATE_NAMES)}."
+        )
+    variant = value.get("variant")
+    if variant is not None and (
+        not isinstance(variant, str) or not 0 < len(variant) <= MAX_VARIANT_LENGTH
+    ):
+        raise ClientJwtError(f"{TEMPLATE_CLAIM}.variant must be a name of at most 100 characters.")
+    return {"name": value["name"], "variant": variant, "variables": _variables(value)}
+
+
+def _variables(template: dict[str, Any]) -> dict[str, str]:
+    given = template.get("variables") or {}
+    if not isinstance(given, dict) or len(given) > MAX_TEMPLATE_VARIABLES:
+        raise ClientJwtError(f"{TEMPLATE_CLAIM}.variables must be an object of at most 50 values.")
+    variables: dict[str, str] = {}
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ClientJwtError(f"{TEMPLATE_CLAIM}.variables.{name} must be a string.")
+        text = str(value)
+        if len(name) > MAX_VARIABLE_LENGTH or len(text) > MAX_VARIABLE_LENGTH or "\x00" in text:
+            raise ClientJwtError(f"{TEMPLATE_CLAIM}.variables.{name} is too long or invalid.")
+        variables[name] = text
+    return variables
+
+
+def _object_error(
+    application: Application, params: Mapping[str, str], description: str
+) -> AuthorizationError:
+    """invalid_request_object, to the query's redirect URI when it is a registered one."""
+    try:
+        redirect_uri = _redirect_uri(
+            application, params.get("redirect_uri"), params.get("response_mode") == PI_FLOW
+        )
+    except AuthorizationError:
+        return AuthorizationError("invalid_request_object", description, parameter="request")
+    response_type = _parse_response_type(params.get("response_type"))
+    target = ResponseTarget(
+        redirect_uri,
+        _response_mode(params.get("response_mode"), response_type),
+        params.get("state"),
+    )
+    return AuthorizationError("invalid_request_object", description, target)
 
 
 # --- the client and its redirect URI: errors shown, never redirected -------------------------
@@ -209,6 +363,7 @@ def _response_mode(value: str | None, response_type: tuple[str, ...] | None) -> 
 
 async def _request(
     session: AsyncSession,
+    verifier: Verifier,
     application: Application,
     params: Mapping[str, str],
     response_type: tuple[str, ...] | None,
@@ -246,6 +401,7 @@ async def _request(
     if nonce is not None and len(nonce) > MAX_NONCE_LENGTH:
         raise AuthorizationError("invalid_request", "nonce is too long.")
     challenge, method = _pkce(application, params, response_type)
+    hinted = await _hinted_user_id(session, verifier, application, params.get("login_hint_token"))
     return AuthorizeRequest(
         client_id=str(application.id),
         response_type=response_type,
@@ -261,7 +417,20 @@ async def _request(
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
+        hinted_user_id=hinted,
     )
+
+
+async def _hinted_user_id(
+    session: AsyncSession, verifier: Verifier, application: Application, token: str | None
+) -> str | None:
+    if token is None:
+        return None
+    try:
+        user = await hinted_user(session, verifier.sealer, application, verifier.issuer, token)
+    except InvalidLoginHintToken as error:
+        raise AuthorizationError("invalid_request", str(error)) from None
+    return str(user.id)
 
 
 def _check_allowed(application: Application, response_type: tuple[str, ...]) -> None:

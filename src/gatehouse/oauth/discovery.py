@@ -50,7 +50,12 @@ async def openid_configuration(
         "revocation_endpoint_auth_methods_supported": AUTH_METHOD_NAMES,
         "code_challenge_methods_supported": ["plain", "S256"],
         "claims_parameter_supported": False,
-        "request_parameter_supported": False,
+        "request_parameter_supported": True,
+        "request_object_signing_alg_values_supported": [
+            *HMAC_ALGORITHMS,
+            *SIGNATURE_ALGORITHMS,
+            "none",
+        ],
         "request_uri_parameter_supported": False,
     }
 

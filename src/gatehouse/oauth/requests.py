@@ -23,6 +23,11 @@ class AuthorizeRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     ui_locales: tuple[str, ...] = ()
+    # the user a login_hint_token named: the flow starts with them identified
+    hinted_user_id: str | None = None
+    # a signed request object's pi.template: {"name", "variant", "variables"} of the passcode's
+    # notification (transaction approval)
+    template: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -44,6 +44,7 @@ from gatehouse.oauth.authorize import (
     AuthorizationError,
     ResponseTarget,
     ValidatedRequest,
+    Verifier,
     single_values,
     validate,
 )
@@ -89,9 +90,11 @@ async def authorize(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
+    runtime = runtime_of(request)
+    verifier = Verifier(runtime.sealer, urls_for(request, runtime.settings).issuer(environment.id))
     try:
         params = single_values(await _parameters(request))
-        validated = await validate(session, environment.id, params)
+        validated = await validate(session, environment.id, params, verifier)
     except AuthorizationError as error:
         if error.target is None:
             return shown_error(request, error)
@@ -128,6 +131,9 @@ async def _sign_on(
     browser_session = await flows.reusable_session(
         session, runtime, environment.id, session_secret(request), authorize_request
     )
+    hinted = authorize_request.hinted_user_id
+    if browser_session is not None and hinted and str(browser_session.user_id) != hinted:
+        browser_session = None  # the session is another user's than the login_hint_token's
     prompt_none = "none" in authorize_request.prompt
     if prompt_none and browser_session is None:
         return error_response(target, "login_required", "The user is not signed on.")

@@ -87,5 +87,6 @@ ACTIONS: dict[str, Action] = {
     "selectDevice": Action("device.select", _fields("device.id", strip=("device.id",))),
     "checkOtp": Action("otp.check", _fields("otp", strip=("otp",))),
     "sendOtp": Action("otp.send", _nothing),
+    "checkAssertion": Action("assertion.check", _fields("assertion")),
     "startOver": Action("session.reset", _nothing),
 }

@@ -4,6 +4,7 @@ browser asked for (`register`, `forgot`) when the flow offers it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -209,6 +210,8 @@ def context_for(name: str, flow: Flow) -> dict[str, Any]:
         context["devices"] = [device_label(item) for item in embedded.get("devices") or []]
         selected = embedded.get("selectedDevice")
         context["selected"] = device_label(selected) if selected else None
+    if name == "security_key":
+        context["request_options"] = request_options(embedded)
     if name == "profile":
         context["attributes"] = attributes_of(flow)
         context["prompt_text"] = embedded.get("promptText") or flow.get("promptText")
@@ -217,6 +220,17 @@ def context_for(name: str, flow: Flow) -> dict[str, Any]:
     context["providers"] = providers_of(flow)
     context["provider_name"] = (embedded.get("identityProvider") or {}).get("name")
     return context
+
+
+def request_options(embedded: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The WebAuthn request options of an ASSERTION_REQUIRED flow, for the page's script."""
+    options = embedded.get("publicKeyCredentialRequestOptions")
+    if isinstance(options, str):
+        try:
+            options = json.loads(options)
+        except ValueError:
+            return None
+    return options if isinstance(options, dict) else None
 
 
 @dataclass(frozen=True)

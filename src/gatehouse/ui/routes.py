@@ -39,6 +39,7 @@ FORM = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 65_536
 MAX_FORM_FIELDS = 64
 STYLESHEET = "/static/ui/signon.css"
+WEBAUTHN_SCRIPT = "/static/ui/webauthn.js"
 # Never shown again after a refused attempt.
 SECRET_FIELDS = frozenset({"password", "newPassword", "currentPassword", "csrf"})
 NOTICES = {
@@ -69,7 +70,11 @@ STATIC = {
     "signon.css": (
         resources.files(__package__).joinpath("static", "signon.css").read_bytes(),
         "text/css; charset=utf-8",
-    )
+    ),
+    "webauthn.js": (
+        resources.files(__package__).joinpath("static", "webauthn.js").read_bytes(),
+        "text/javascript; charset=utf-8",
+    ),
 }
 
 
@@ -250,6 +255,7 @@ def _page(
         errors = pages.failure_errors(body)
     context.update(
         stylesheet=STYLESHEET,
+        webauthn_script=WEBAUTHN_SCRIPT,
         errors=errors or Errors(),
         values={**pages.prefilled(view, body), **(values or {})},
         notice=notice,

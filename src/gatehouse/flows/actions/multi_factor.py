@@ -20,6 +20,9 @@ DEVICE_LOCKED) while the failure count it wrote is kept. Success records the "mf
 and the device's RFC 8176 method ("sms", "tel", "otp", "hwk", "swk") in the flow: both reach the
 session's and the tokens' `amr`.
 
+The passcode's message is the `strong_authentication` template's, or the template a signed
+request object's pi.template names (`transaction`, with its variant and variables).
+
 Passwordless sign-on: an MFA action with no user yet asks for the identifier (SIGN_ON_REQUIRED,
 `user.lookup`); an IDENTIFIER_FIRST action directly followed by an applicable MFA action goes
 straight to it (no password) when the user has a usable device for it, else on to the password as
@@ -50,6 +53,7 @@ from gatehouse.flows.statuses import (
     USER_LOOKUP,
 )
 from gatehouse.mfa import service as mfa
+from gatehouse.mfa.delivery import AUTHENTICATION, Notice
 from gatehouse.mfa.models import MfaDevice
 from gatehouse.mfa.policies.schemas import EMAIL, FIDO2, OTP_TYPES, SMS, TOTP, VOICE
 from gatehouse.mfa.policies.service import effective_policy
@@ -121,13 +125,27 @@ async def _selection(step: Step) -> str:
 
 
 async def _challenge(step: Step, user: User, device: MfaDevice) -> str:
-    challenge = await mfa.start_authentication(step.session, step.runtime, user, device)
+    challenge = await mfa.start_authentication(
+        step.session, step.runtime, user, device, _notice(step)
+    )
     step.keep(
         deviceId=str(device.id),
         deviceType=device.type,
         requestOptions=challenge.public_key_credential_request_options,
     )
     return ASSERTION_REQUIRED if device.type == FIDO2 else OTP_REQUIRED
+
+
+def _notice(step: Step) -> Notice:
+    """The passcode's template: the request object's pi.template (a transaction approval), else
+    strong_authentication; in the request's ui_locales first."""
+    template = step.flow.request.get("template") or {}
+    return Notice(
+        template=template.get("name") or AUTHENTICATION,
+        variant=template.get("variant"),
+        variables=dict(template.get("variables") or {}),
+        locales=tuple(step.flow.request.get("ui_locales") or ()),
+    )
 
 
 def _no_devices(step: Step) -> str:
