@@ -90,11 +90,13 @@ async def request(
     *,
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
+    content: bytes | None = None,
 ) -> OutboundResponse:
-    """Send one request under the policy (redirects followed for GET) and read the response."""
+    """Send one request under the policy (redirects followed for GET) and read the response.
+    The body is `form` (url-encoded) or `content` (raw bytes, its Content-Type in `headers`)."""
     try:
         async with asyncio.timeout(policy.timeout):
-            return await _follow(method, url, policy, dict(headers or {}), form)
+            return await _follow(method, url, policy, dict(headers or {}), form, content)
     except TimeoutError:
         raise OutboundError(f"{url} did not answer within {policy.timeout:g} seconds.") from None
 
@@ -105,13 +107,16 @@ async def _follow(
     policy: OutboundPolicy,
     headers: dict[str, str],
     form: Mapping[str, str] | None,
+    content: bytes | None = None,
 ) -> OutboundResponse:
     current = _checked(url, policy)
     async with httpx.AsyncClient(
         trust_env=False, follow_redirects=False, timeout=policy.timeout
     ) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            outgoing = await _pinned_request(client, method, current, policy, headers, form)
+            outgoing = await _pinned_request(
+                client, method, current, policy, headers, form, content
+            )
             response = await _send(client, outgoing, current, policy)
             try:
                 location = response.headers.get("location")
@@ -148,6 +153,7 @@ async def _pinned_request(
     policy: OutboundPolicy,
     headers: dict[str, str],
     form: Mapping[str, str] | None,
+    content: bytes | None = None,
 ) -> httpx.Request:
     """The request addressed to the checked address of the URL's host, which stays the Host
     header and the TLS server name (the certificate is verified against it)."""
@@ -158,6 +164,7 @@ async def _pinned_request(
         url.copy_with(host=str(address)),
         headers={**headers, "Host": url.netloc.decode("ascii")},
         data=dict(form) if form is not None else None,
+        content=content if form is None else None,
         extensions=sni,
     )
 

@@ -59,7 +59,7 @@ _HTML_FORM_PROPERTIES = {
 
 _HTTP = ConnectorSpec(
     id="httpConnector",
-    name="Http",
+    name="HTTP",
     capabilities=_capabilities(
         CapabilitySpec("customHTMLTemplate", _HTML_FORM_PROPERTIES, pauses=True),
         CapabilitySpec(
