@@ -3,6 +3,7 @@
 from gatehouse.access.routes import router as access
 from gatehouse.applications.routes import router as applications
 from gatehouse.davinci.admin.application_routes import router as davinci_applications
+from gatehouse.davinci.admin.flow_routes import router as davinci_flows
 from gatehouse.directory.groups.routes import router as groups
 from gatehouse.directory.password_policies.routes import router as password_policies
 from gatehouse.directory.passwords.routes import router as passwords
@@ -47,5 +48,6 @@ ROUTERS = [
     flows,
     notifications,
     davinci_applications,
+    davinci_flows,
     ui,
 ]

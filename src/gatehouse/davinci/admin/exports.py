@@ -1,0 +1,362 @@
+"""DaVinci flow export documents (the JSON DaVinci's "Download flow" and its legacy API write, as
+in the reference exports): exporting a flow version, and importing one document or the
+multi-flow form `{flows: [...], companyId, customerId}`.
+
+Import gives every flow a new id and rewrites the export's flow ids (sub-flow references,
+`parentFlowId`, flow variable names) and its companyId to the new ones, so an export of the
+result equals the original but for ids and timestamps. The imported graph keeps its version
+number (`versionId`) and is deployed when `publishedVersion` names it; fields Gatehouse does not
+model are kept with the version and written back on export.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gatehouse.common import clock
+from gatehouse.common.errors import Detail, invalid_data
+from gatehouse.common.ids import new_id
+from gatehouse.crypto.sealing import Sealer
+from gatehouse.davinci.admin.flows import connector_ids, get_version_number, new_flow, save_version
+from gatehouse.davinci.lookup import parse_id
+from gatehouse.davinci.models import DavinciFlow, DavinciFlowVersion, DavinciVariable
+from gatehouse.environments.models import Environment
+
+INVALID = "The request could not be completed. One or more validation errors were in the request."
+SEPARATOR = "##SK##"
+MODELED = {
+    "companyId",
+    "customerId",
+    "flowId",
+    "name",
+    "description",
+    "flowStatus",
+    "currentVersion",
+    "publishedVersion",
+    "versionId",
+    "createdDate",
+    "updatedDate",
+    "deployedDate",
+    "savedDate",
+    "connectorIds",
+    "flowColor",
+    "settings",
+    "inputSchema",
+    "outputSchema",
+    "trigger",
+    "graphData",
+    "variables",
+}
+VARIABLE_TYPES = {"boolean", "number", "object", "secret", "string"}
+VARIABLE_CONTEXTS = {"company", "flow", "flowInstance", "user"}
+
+
+def epoch_ms(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+async def export_flow(
+    session: AsyncSession,
+    sealer: Sealer,
+    environment: Environment,
+    flow: DavinciFlow,
+    version: DavinciFlowVersion,
+    *,
+    include_sub_flows: bool,
+    include_variable_values: bool,
+) -> dict[str, Any]:
+    """The export document of one flow version; with `include_sub_flows`, the multi-flow form
+    holding it and every flow it calls (directly or not), each at its deployed version (or its
+    current one if never deployed)."""
+    main = await flow_document(session, sealer, environment, flow, version, include_variable_values)
+    if not include_sub_flows:
+        return main
+    documents = [main]
+    seen = {flow.id}
+    pending = sub_flow_ids(version.graph_data)
+    while pending:
+        sub_id = pending.pop(0)
+        sub = await session.get(DavinciFlow, sub_id)
+        if sub is None or sub.environment_id != environment.id or sub.id in seen:
+            continue
+        seen.add(sub.id)
+        sub_version = await get_version_number(
+            session, sub, sub.deployed_version or sub.current_version
+        )
+        documents.append(
+            await flow_document(
+                session, sealer, environment, sub, sub_version, include_variable_values
+            )
+        )
+        pending.extend(sub_flow_ids(sub_version.graph_data))
+    return {"flows": documents, "companyId": main["companyId"], "customerId": main["customerId"]}
+
+
+def sub_flow_ids(graph_data: dict[str, Any]) -> list[uuid.UUID]:
+    """The flows a graph's flowConnector nodes call (`properties.subFlowId.value.value`)."""
+    found: list[uuid.UUID] = []
+    for node in (graph_data.get("elements") or {}).get("nodes") or []:
+        data = node.get("data") or {} if isinstance(node, dict) else {}
+        if data.get("connectorId") != "flowConnector":
+            continue
+        chosen = ((data.get("properties") or {}).get("subFlowId") or {}).get("value")
+        target = chosen.get("value") if isinstance(chosen, dict) else chosen
+        parsed = parse_id(target) if isinstance(target, str) else None
+        if parsed is not None and parsed not in found:
+            found.append(parsed)
+    return found
+
+
+async def flow_document(
+    session: AsyncSession,
+    sealer: Sealer,
+    environment: Environment,
+    flow: DavinciFlow,
+    version: DavinciFlowVersion,
+    include_variable_values: bool,
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        **version.extras,
+        "companyId": str(environment.id),
+        "customerId": environment.organization_id.hex,
+        "flowId": flow.id.hex,
+        "name": flow.name,
+        "flowStatus": "enabled" if flow.enabled else "disabled",
+        "currentVersion": flow.current_version,
+        "versionId": version.version,
+        "createdDate": epoch_ms(flow.created_at),
+        "updatedDate": epoch_ms(flow.updated_at),
+        "savedDate": epoch_ms(version.created_at),
+        "connectorIds": connector_ids(version.graph_data),
+        "graphData": version.graph_data,
+        "variables": await export_variables(
+            session, sealer, flow, version, include_variable_values
+        ),
+    }
+    optional = {
+        "description": flow.description,
+        "flowColor": flow.color,
+        "publishedVersion": flow.deployed_version,
+        "deployedDate": epoch_ms(flow.deployed_at),
+        "settings": version.settings or None,
+        "inputSchema": version.input_schema or None,
+        "outputSchema": version.output_schema,
+        "trigger": version.trigger,
+    }
+    document.update({key: value for key, value in optional.items() if value is not None})
+    return document
+
+
+async def export_variables(
+    session: AsyncSession,
+    sealer: Sealer,
+    flow: DavinciFlow,
+    version: DavinciFlowVersion,
+    include_values: bool,
+) -> list[dict[str, Any]]:
+    """The flow's own variables, and the environment's other variables whose name the graph
+    mentions as a whole word; by name. Secret values are never exported."""
+    graph_text = json.dumps(version.graph_data)
+    rows = await session.scalars(
+        sa.select(DavinciVariable).where(
+            DavinciVariable.environment_id == flow.environment_id,
+            sa.or_(DavinciVariable.flow_id == flow.id, DavinciVariable.flow_id.is_(None)),
+        )
+    )
+    chosen = [
+        row
+        for row in rows
+        if row.flow_id == flow.id
+        or re.search(rf"(?<![\w]){re.escape(row.name)}(?![\w])", graph_text)
+    ]
+    chosen.sort(key=lambda row: (row.name, row.context))
+    return [legacy_variable(row, sealer, include_values) for row in chosen]
+
+
+def legacy_variable(row: DavinciVariable, sealer: Sealer, include_value: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {"type": row.data_type, "displayName": row.display_name or ""}
+    if row.mutable:
+        fields["mutable"] = True
+    if row.minimum is not None:
+        fields["min"] = row.minimum
+    if row.maximum is not None:
+        fields["max"] = row.maximum
+    if include_value and row.data_type != "secret" and row.current_value(sealer) is not None:
+        fields["value"] = row.current_value(sealer)
+    name = f"{row.name}{SEPARATOR}{row.context}"
+    body: dict[str, Any] = {
+        "context": row.context,
+        "createdDate": epoch_ms(row.created_at),
+        "fields": fields,
+        "id": str(row.id),
+        "type": "property",
+        "visibility": "private",
+        "companyId": str(row.environment_id),
+    }
+    if row.flow_id is not None:
+        name = f"{name}{SEPARATOR}{row.flow_id.hex}"
+        body["flowId"] = row.flow_id.hex
+    body["name"] = name
+    return body
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def documents_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flow documents of an export: `flows` of the multi-flow form, or the body itself."""
+    if "flows" in body:
+        flows = body["flows"]
+        if not isinstance(flows, list) or not flows:
+            raise invalid_data(INVALID, Detail("INVALID_VALUE", "flows must not be empty", "flows"))
+        return flows
+    return [body]
+
+
+def _check_document(document: Any, target: str) -> list[Detail]:
+    if not isinstance(document, dict):
+        return [Detail("INVALID_VALUE", "A flow export must be an object.", target)]
+    problems = []
+    name = document.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 256:
+        problems.append(
+            Detail("INVALID_VALUE", "name must be 1 to 256 characters", f"{target}name")
+        )
+    graph = document.get("graphData")
+    elements = graph.get("elements") if isinstance(graph, dict) else None
+    if not isinstance(elements, dict) or not isinstance(elements.get("nodes", []), list):
+        problems.append(
+            Detail("INVALID_VALUE", "graphData.elements.nodes must be a list", f"{target}graphData")
+        )
+    for key in ("versionId", "currentVersion", "publishedVersion"):
+        value = document.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            problems.append(Detail("INVALID_VALUE", f"{key} must be an integer", f"{target}{key}"))
+    if not isinstance(document.get("variables", []), list):
+        problems.append(Detail("INVALID_VALUE", "variables must be a list", f"{target}variables"))
+    return problems
+
+
+async def import_export(
+    session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, body: dict[str, Any]
+) -> list[DavinciFlow]:
+    """Create the flows of an export (all or none); returns them in the export's order."""
+    documents = documents_of(body)
+    multiple = "flows" in body
+    problems = [
+        problem
+        for index, document in enumerate(documents)
+        for problem in _check_document(document, f"flows[{index}]." if multiple else "")
+    ]
+    if problems:
+        raise invalid_data(INVALID, *problems)
+    renames = _renames(documents, environment_id)
+    flows = []
+    for document in documents:
+        rewritten = _rewrite(document, renames)
+        flows.append(await _import_flow(session, sealer, environment_id, rewritten))
+    return flows
+
+
+def _renames(documents: list[dict[str, Any]], environment_id: uuid.UUID) -> dict[str, str]:
+    """Old id -> new id, for every flow of the export and the exporting company."""
+    renames: dict[str, str] = {}
+    for document in documents:
+        old = document.get("flowId")
+        if isinstance(old, str) and old and old not in renames:
+            renames[old] = new_id().hex
+        company = document.get("companyId")
+        if isinstance(company, str) and company:
+            renames[company] = str(environment_id)
+    return renames
+
+
+def _rewrite(document: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    if not renames:
+        return document
+    pattern = re.compile("|".join(re.escape(old) for old in sorted(renames, key=len, reverse=True)))
+    text = pattern.sub(lambda match: renames[match.group(0)], json.dumps(document))
+    return json.loads(text)
+
+
+async def _import_flow(
+    session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, document: dict[str, Any]
+) -> DavinciFlow:
+    flow = new_flow(environment_id, document["name"])
+    flow_id = parse_id(document.get("flowId") or "")
+    if flow_id is not None:
+        flow.id = flow_id
+    flow.description = document.get("description")
+    flow.color = document.get("flowColor")
+    flow.enabled = document.get("flowStatus", "enabled") == "enabled"
+    session.add(flow)
+    await session.flush()
+    number = document.get("versionId") or document.get("currentVersion") or 1
+    content = {key: document.get(key) for key in ("graphData", "settings", "trigger")}
+    content["inputSchema"] = document.get("inputSchema")
+    content["outputSchema"] = document.get("outputSchema")
+    extras = {key: value for key, value in document.items() if key not in MODELED}
+    save_version(session, flow, number, content, extras)
+    if document.get("publishedVersion") == number:
+        flow.deployed_version = number
+        flow.deployed_at = clock.now()
+    for variable in document.get("variables") or []:
+        await _import_variable(session, sealer, flow, variable)
+    await session.flush()
+    return flow
+
+
+async def _import_variable(
+    session: AsyncSession, sealer: Sealer, flow: DavinciFlow, legacy: Any
+) -> None:
+    """A flow variable of the export becomes one of the new flow; another context's variable is
+    created unless the environment already has one of that name and context."""
+    if not isinstance(legacy, dict):
+        return
+    context = legacy.get("context")
+    name = str(legacy.get("name") or "").split(SEPARATOR)[0]
+    fields = legacy.get("fields") if isinstance(legacy.get("fields"), dict) else {}
+    if context not in VARIABLE_CONTEXTS or not name:
+        return
+    flow_id = flow.id if context == "flow" else None
+    if flow_id is None:
+        existing = await session.scalar(
+            sa.select(DavinciVariable.id).where(
+                DavinciVariable.environment_id == flow.environment_id,
+                DavinciVariable.name == name,
+                DavinciVariable.context == context,
+                DavinciVariable.flow_id.is_(None),
+            )
+        )
+        if existing is not None:
+            return
+    data_type = fields.get("type") if fields.get("type") in VARIABLE_TYPES else "string"
+    variable = DavinciVariable(
+        id=new_id(),
+        environment_id=flow.environment_id,
+        name=name[:256],
+        context=context,
+        data_type=data_type,
+        mutable=fields.get("mutable") is True,
+        display_name=str(fields.get("displayName") or "")[:256],
+        flow_id=flow_id,
+        minimum=_integer(fields.get("min")),
+        maximum=_integer(fields.get("max")),
+    )
+    variable.set_value(sealer, fields.get("value"))
+    session.add(variable)
+    await session.flush()
+
+
+def _integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
