@@ -3,7 +3,9 @@
 from gatehouse.access.routes import router as access
 from gatehouse.applications.routes import router as applications
 from gatehouse.davinci.admin.application_routes import router as davinci_applications
+from gatehouse.davinci.admin.connector_routes import router as davinci_connectors
 from gatehouse.davinci.admin.flow_routes import router as davinci_flows
+from gatehouse.davinci.admin.variable_routes import router as davinci_variables
 from gatehouse.directory.groups.routes import router as groups
 from gatehouse.directory.password_policies.routes import router as password_policies
 from gatehouse.directory.passwords.routes import router as passwords
@@ -49,5 +51,7 @@ ROUTERS = [
     notifications,
     davinci_applications,
     davinci_flows,
+    davinci_connectors,
+    davinci_variables,
     ui,
 ]
