@@ -6,6 +6,7 @@ from gatehouse.davinci.admin.application_routes import router as davinci_applica
 from gatehouse.davinci.admin.connector_routes import router as davinci_connectors
 from gatehouse.davinci.admin.flow_routes import router as davinci_flows
 from gatehouse.davinci.admin.variable_routes import router as davinci_variables
+from gatehouse.davinci.runtime.routes import router as davinci_runtime
 from gatehouse.directory.groups.routes import router as groups
 from gatehouse.directory.password_policies.routes import router as password_policies
 from gatehouse.directory.passwords.routes import router as passwords
@@ -53,5 +54,6 @@ ROUTERS = [
     davinci_flows,
     davinci_connectors,
     davinci_variables,
+    davinci_runtime,
     ui,
 ]

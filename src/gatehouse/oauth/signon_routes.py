@@ -28,6 +28,7 @@ from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
+from gatehouse.davinci.runtime import authorize as davinci_authorize
 from gatehouse.environments.models import Environment
 from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
@@ -96,6 +97,9 @@ async def authorize(
         if error.target is None:
             return shown_error(request, error)
         return error_response(error.target, error.error, error.description)
+    davinci = await davinci_authorize.pi_flow_sign_on(session, request, environment, validated)
+    if davinci is not None:
+        return davinci
     return await _sign_on(session, request, environment, validated)
 
 

@@ -1,0 +1,289 @@
+"""pi.flow through DaVinci: /as/authorize starts the policy's flow and answers with the first screen
+(verbose, or concise for the Ping SDK), the continue endpoint submits the form, a wrong password
+leaves the interaction on the form, and success carries the ST cookie and the authorization
+response whose code /as/token redeems. Every bad continue request gets a DaVinci error and
+leaves the interaction as it was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from gatehouse.common import clock
+from tests.davinci.runtime.signon import FORM_HTML, DavinciSetup, davinci_flow
+from tests.signon import support
+from tests.signon.support import PASSWORD, Browser, Client
+from tests.support.api import Api
+
+pytestmark = pytest.mark.anyio
+
+SDK = {"X-Requested-With": "ping-sdk", "x-requested-platform": "javascript"}
+
+
+async def _setup(admin: Api, env: str, **config: Any) -> tuple[Client, DavinciSetup, dict]:
+    client = await support.application(admin, env, **config)
+    person = await support.user(admin, env)
+    return client, await davinci_flow(admin, env), person
+
+
+async def _start(
+    browser: Browser, client: Client, setup: DavinciSetup, *, sdk: bool, **params: Any
+) -> httpx.Response:
+    headers = SDK if sdk else {}
+    query = {
+        "client_id": client.id,
+        "response_type": "code",
+        "redirect_uri": support.REDIRECT_URI,
+        "scope": "openid profile",
+        "state": "xyz",
+        "response_mode": "pi.flow",
+        "acr_values": setup.policy_id,
+        **params,
+    }
+    return await browser.http.get(f"/{browser.env}/as/authorize", params=query, headers=headers)
+
+
+def _submission(screen: dict[str, Any], **form: Any) -> dict[str, Any]:
+    return {
+        "id": screen["id"],
+        "eventName": "continue",
+        "interactionId": screen["interactionId"],
+        "parameters": {"eventType": "submit", "data": {"actionKey": "SIGNON", "formData": form}},
+    }
+
+
+async def _continue(
+    browser: Browser,
+    screen: dict[str, Any],
+    body: Any,
+    *,
+    href: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    sent = {
+        "interactionId": screen["interactionId"],
+        "interactionToken": screen["interactionToken"],
+        **SDK,
+    }
+    if headers is not None:
+        sent = headers
+    return await browser.http.post(
+        href or screen["_links"]["next"]["href"], json=body, headers=sent
+    )
+
+
+async def test_verbose_first_screen_is_the_custom_html_template(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, _ = await _setup(admin, env)
+    async with Browser(app, env) as browser:
+        response = await _start(browser, client, setup, sdk=False)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["capabilityName"] == "customHTMLTemplate" and body["id"] == "howu8n9hsc"
+    assert body["companyId"] == env and body["flowId"] == setup.flow_id
+    assert body["connectionId"] == "867ed4363b2bc21c860085ad2baa817d"
+    screen = body["screen"]
+    assert screen["name"] == "HTTP"
+    assert screen["properties"]["customHTML"]["value"] == FORM_HTML
+    assert screen["properties"]["customHTML"]["displayName"] == "HTML Template"
+    names = [f["propertyName"] for f in screen["properties"]["formFieldsList"]["value"]]
+    assert names == ["username", "password", "buttonValue"]
+    assert screen["userViews"][0]["screenTemplateName"] == "CustomHTMLTemplate"
+    assert body["interactionId"] and len(body["interactionToken"]) == 64
+    assert body["_links"]["next"]["href"] == (
+        f"http://testserver/{env}/davinci/connections/867ed4363b2bc21c860085ad2baa817d"
+        "/capabilities/customHTMLTemplate"
+    )
+    assert body["_links"]["self"]["href"].endswith(f"/davinci/policy/{setup.policy_id}/start")
+    assert "session" not in body and "form" not in body
+
+
+async def test_concise_sign_on_ends_in_tokens_from_the_token_endpoint(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, person = await _setup(
+        admin, env, tokenEndpointAuthMethod="NONE", type="SINGLE_PAGE_APP"
+    )
+    verifier, challenge = support.pkce_pair()
+    async with Browser(app, env) as browser:
+        started = await _start(
+            browser, client, setup, sdk=True, code_challenge=challenge, code_challenge_method="S256"
+        )
+        assert started.status_code == 200, started.text
+        screen = started.json()
+        assert screen["eventName"] == "continue"
+        assert screen["isResponseCompatibleWithMobileAndWebSdks"] is True
+        assert screen["form"]["name"] == "Username/Password Form"
+        assert screen["form"]["components"]["fields"] == [
+            {"type": "TEXT", "key": "username", "label": "Username"},
+            {"type": "PASSWORD", "key": "password", "label": "Password"},
+            {"type": "SUBMIT_BUTTON", "key": "SIGNON", "label": "Sign On"},
+        ]
+        assert screen["formData"] == {"value": {"username": "", "password": ""}}
+        assert "screen" not in screen and "session" not in screen
+
+        wrong = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password="nope")
+        )
+        assert wrong.status_code == 400, wrong.text
+        error = wrong.json()
+        assert error["connectorId"] == "pingOneSSOConnector"
+        assert error["capabilityName"] == "checkPassword"
+        assert error["interactionId"] == screen["interactionId"]
+        raw = error["details"][0]["rawResponse"]
+        assert raw["code"] == "INVALID_DATA"
+        assert raw["details"][0]["code"] == "INVALID_CREDENTIALS"
+
+        done = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+        assert done.status_code == 200, done.text
+        body = done.json()
+        assert body["status"] == "COMPLETED" and body["success"] is True
+        assert body["capabilityName"] == "returnSuccessResponseRedirect"
+        assert body["connectorId"] == "pingOneAuthenticationConnector"
+        assert body["environment"] == {"id": env} and body["session"]["id"]
+        assert body["authorizeResponse"]["state"] == "xyz"
+        assert body["sessionToken"] and body["sessionTokenMaxAge"] == 2592000
+        cookies = done.headers.get_list("set-cookie")
+        assert any(c.startswith(f"ST={body['sessionToken']}") for c in cookies)
+
+        again = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+        assert again.status_code == 400 and again.json()["code"] == "interactionEnded"
+
+    tokens = await support.exchange(
+        admin.client, env, client, body["authorizeResponse"]["code"], code_verifier=verifier
+    )
+    assert tokens.status_code == 200, tokens.text
+    issued = tokens.json()
+    assert issued["access_token"] and issued["id_token"]
+    userinfo = await admin.client.get(
+        f"/{env}/as/userinfo", headers={"Authorization": f"Bearer {issued['access_token']}"}
+    )
+    assert userinfo.status_code == 200 and userinfo.json()["sub"] == person["id"]
+
+
+async def test_implicit_tokens_come_back_in_the_authorize_response(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, person = await _setup(
+        admin,
+        env,
+        grantTypes=["AUTHORIZATION_CODE", "IMPLICIT"],
+        responseTypes=["TOKEN", "ID_TOKEN", "CODE"],
+    )
+    async with Browser(app, env) as browser:
+        screen = (
+            await _start(
+                browser, client, setup, sdk=False, response_type="token id_token", nonce="n1"
+            )
+        ).json()
+        done = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+    assert done.status_code == 200, done.text
+    response = done.json()["authorizeResponse"]
+    assert response["token_type"] == "Bearer" and isinstance(response["expires_in"], int)
+    assert response["access_token"] and response["id_token"] and "code" not in response
+
+
+async def _waiting(admin: Api, env: str, app: Any) -> tuple[Browser, dict[str, Any], dict]:
+    client, setup, person = await _setup(admin, env)
+    browser = Browser(app, env)
+    screen = (await _start(browser, client, setup, sdk=True)).json()
+    return browser, screen, person
+
+
+async def test_bad_continue_requests_change_nothing(admin: Api, env: str, app: Any) -> None:
+    browser, screen, person = await _waiting(admin, env, app)
+    _, other, _ = await _waiting(admin, env, app)
+    good = _submission(screen, username=person["username"], password=PASSWORD)
+    href = screen["_links"]["next"]["href"]
+    try:
+        cases: list[tuple[httpx.Response, int, str]] = []
+        cases.append(
+            (await _continue(browser, screen, good, headers={}), 401, "invalidInteraction")
+        )
+        wrong_token = {"interactionId": screen["interactionId"], "interactionToken": "0" * 64}
+        cases.append(
+            (await _continue(browser, screen, good, headers=wrong_token), 401, "invalidInteraction")
+        )
+        others_token = {
+            "interactionId": screen["interactionId"],
+            "interactionToken": other["interactionToken"],
+        }
+        cases.append(
+            (
+                await _continue(browser, screen, good, headers=others_token),
+                401,
+                "invalidInteraction",
+            )
+        )
+        stale = {**good, "id": "someoldnode"}
+        cases.append((await _continue(browser, screen, stale), 400, "invalidNode"))
+        wrong_capability = href.replace("customHTMLTemplate", "customHtmlMessage")
+        cases.append(
+            (
+                await _continue(browser, screen, good, href=wrong_capability),
+                400,
+                "invalidCapability",
+            )
+        )
+        wrong_connection = href.replace("867ed4363b2bc21c860085ad2baa817d", "0" * 32)
+        cases.append(
+            (
+                await _continue(browser, screen, good, href=wrong_connection),
+                400,
+                "invalidCapability",
+            )
+        )
+        big = _submission(screen, username="x" * 70000, password=PASSWORD)
+        cases.append((await _continue(browser, screen, big), 413, "requestTooLarge"))
+        many = _submission(screen, **{f"f{i}": "v" for i in range(150)})
+        cases.append((await _continue(browser, screen, many), 413, "requestTooLarge"))
+        long_value = _submission(screen, username="u" * 5000, password=PASSWORD)
+        cases.append((await _continue(browser, screen, long_value), 400, "invalidFormData"))
+        nested = _submission(screen, username={"$ne": ""}, password=PASSWORD)
+        cases.append((await _continue(browser, screen, nested), 400, "invalidFormData"))
+        cases.append(
+            (await _continue(browser, screen, ["not", "an", "object"]), 400, "invalidRequest")
+        )
+        for response, status, code in cases:
+            assert response.status_code == status, (code, response.text)
+            body = response.json()
+            assert body["code"] == code, body
+            assert body["isResponseCompatibleWithMobileAndWebSdks"] is True
+            assert "session" not in body
+        done = await _continue(browser, screen, good)
+        assert done.status_code == 200, done.text
+        assert done.json()["status"] == "COMPLETED"
+    finally:
+        await browser.http.aclose()
+
+
+async def test_an_expired_interaction_is_refused(admin: Api, env: str, app: Any) -> None:
+    browser, screen, person = await _waiting(admin, env, app)
+    try:
+        clock.advance(901)
+        response = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "requestTimedOut"
+    finally:
+        await browser.http.aclose()
+
+
+async def test_applications_without_a_davinci_policy_keep_their_sign_on_policy(
+    admin: Api, env: str, app: Any
+) -> None:
+    client = await support.application(admin, env)
+    async with Browser(app, env) as browser:
+        response = await browser.authorize(client, response_mode="pi.flow")
+    assert response.status_code == 200
+    assert response.json()["status"] == "USERNAME_PASSWORD_REQUIRED"
