@@ -3,6 +3,7 @@
 from gatehouse.access.routes import router as access
 from gatehouse.applications.routes import router as applications
 from gatehouse.davinci.admin.application_routes import router as davinci_applications
+from gatehouse.davinci.admin.assignment_routes import router as flow_policy_assignments
 from gatehouse.davinci.admin.connector_routes import router as davinci_connectors
 from gatehouse.davinci.admin.flow_routes import router as davinci_flows
 from gatehouse.davinci.admin.variable_routes import router as davinci_variables
@@ -54,6 +55,7 @@ ROUTERS = [
     davinci_flows,
     davinci_connectors,
     davinci_variables,
+    flow_policy_assignments,
     davinci_runtime,
     ui,
 ]
