@@ -7,6 +7,7 @@ from gatehouse.davinci.admin.assignment_routes import router as flow_policy_assi
 from gatehouse.davinci.admin.connector_routes import router as davinci_connectors
 from gatehouse.davinci.admin.flow_routes import router as davinci_flows
 from gatehouse.davinci.admin.variable_routes import router as davinci_variables
+from gatehouse.davinci.oidc.routes import router as davinci_oidc
 from gatehouse.davinci.runtime.routes import router as davinci_runtime
 from gatehouse.directory.groups.routes import router as groups
 from gatehouse.directory.password_policies.routes import router as password_policies
@@ -57,5 +58,6 @@ ROUTERS = [
     davinci_variables,
     flow_policy_assignments,
     davinci_runtime,
+    davinci_oidc,
     ui,
 ]

@@ -130,10 +130,16 @@ class DavinciSetup:
 async def davinci_flow(
     admin: Api, env: str, graph: dict[str, Any] | None = None, **oauth: Any
 ) -> DavinciSetup:
-    body: dict[str, Any] = {"name": "Sign-on"}
+    application = await admin.create(
+        f"/environments/{env}/davinciApplications", {"name": "Sign-on"}
+    )
     if oauth:
-        body["oauth"] = oauth
-    application = await admin.create(f"/environments/{env}/davinciApplications", body)
+        replaced = await admin.put(
+            f"/environments/{env}/davinciApplications/{application['id']}",
+            json={"name": "Sign-on", "oauth": oauth},
+        )
+        assert replaced.status_code == 200, replaced.text
+        application = replaced.json()
     flow = await admin.create(
         f"/environments/{env}/flows",
         {"name": "Username and password", "graphData": graph or SIGN_ON_GRAPH},

@@ -70,10 +70,12 @@ def user_view(user: User) -> dict[str, Any]:
 
 
 def problem_error(problem: Problem) -> NodeError:
+    """The directory's refusal as the node's error: its first detail's message (what the user
+    can act on), the PingOne body in `details[].rawResponse`."""
     raw = problem.render()
     return NodeError(
         code=problem.code,
-        message=problem.message,
+        message=problem.details[0].message if problem.details else problem.message,
         http_status=problem.status,
         details=[{"rawResponse": raw, "statusCode": problem.status, "message": problem.message}],
     )
