@@ -169,3 +169,29 @@ async def test_roles(admin: Api, env: str, app: Any) -> None:
     assert_error(await outsider.get(href), 403, "ACCESS_FAILED")
     davinci = await worker(app, admin, env, [("DaVinci Admin", "ENVIRONMENT", env)])
     assert (await davinci.delete(href)).status_code == 204
+
+
+async def test_api_key_starts_its_policies_only_while_enabled(
+    admin: Api, env: str, app: Any
+) -> None:
+    flow = await admin.create(f"/environments/{env}/flows", {"name": "API flow"})
+    body = await create_app(admin, env)
+    href = f"/environments/{env}/davinciApplications/{body['id']}"
+    policy = await admin.create(
+        f"{href}/flowPolicies", {"flowDistributions": [{"id": flow["id"], "version": 1}]}
+    )
+    runtime = app.state.runtime
+    environment_id = uuid.UUID(env)
+
+    async def matches(api_key: str) -> bool:
+        async with runtime.sessions() as session:
+            return await lookup.api_key_matches(
+                session, runtime.sealer, environment_id, policy["id"], api_key
+            )
+
+    api_key = body["apiKey"]["value"]
+    assert await matches(api_key) and not await matches(api_key[:-1])
+    rotated = (await admin.post(f"{href}/key", content=b"", media_type=ROTATE_KEY)).json()
+    assert not await matches(api_key) and await matches(rotated["apiKey"]["value"])
+    await admin.put(href, json={"name": "x", "apiKey": {"enabled": False}})
+    assert not await matches(rotated["apiKey"]["value"])

@@ -63,6 +63,7 @@ async def test_policy_crud(admin: Api, env: str) -> None:
     assert len(policy["id"]) == 32 and policy["name"] == "New Policy"
     assert policy["status"] == "enabled" and policy["application"] == {"id": app["id"]}
     assert policy["flowDistributions"] == [{"id": flow["id"], "version": -1}]
+    assert policy["_links"]["flow.0"]["href"] == flow["_links"]["self"]["href"]
     href = f"/environments/{env}/davinciApplications/{app['id']}/flowPolicies/{policy['id']}"
     assert (await admin.get(href)).json() == policy
     replaced = await admin.put(

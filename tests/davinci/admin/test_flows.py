@@ -53,6 +53,9 @@ async def test_create_and_read(admin: Api, env: str) -> None:
     href = body["_links"]["self"]["href"]
     assert href.endswith(f"/environments/{env}/flows/{body['id']}")
     assert body["_links"]["versions"]["href"] == f"{href}/versions"
+    assert body["_links"]["version"]["href"] == f"{href}/versions/1"
+    assert body["_links"]["flow.deploy"]["href"] == href
+    assert body["_links"]["flow.enabled"]["href"] == f"{href}/enabled"
     read = await admin.get(f"/environments/{env}/flows/{body['id']}")
     assert read.status_code == 200 and read.json() == body
     listed = (await admin.get(f"/environments/{env}/flows")).json()

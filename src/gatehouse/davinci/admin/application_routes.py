@@ -71,12 +71,10 @@ def render_policy(policy: DavinciFlowPolicy, ctx: Admin) -> dict[str, Any]:
         created_at=policy.created_at,
         updated_at=policy.updated_at,
     )
-    return hal.resource(
-        view,
-        f"{app_href}/flowPolicies/{policy.id.hex}",
-        environment=ctx.href(),
-        davinciApplication=app_href,
-    )
+    links = {"environment": ctx.href(), "davinciApplication": app_href}
+    for index, distribution in enumerate(policy.flow_distributions):
+        links[f"flow.{index}"] = ctx.href(f"/flows/{distribution['id']}")
+    return hal.resource(view, f"{app_href}/flowPolicies/{policy.id.hex}", **links)
 
 
 @router.get("/davinciApplications", responses={200: {"model": Collection}})

@@ -85,13 +85,18 @@ def render_flow(
         updated_at=flow.updated_at,
     )
     href = flow_href(ctx, flow)
-    return hal.resource(
-        view,
-        href,
-        environment=ctx.href(),
-        versions=f"{href}/versions",
-        enabled=f"{href}/enabled",
-    )
+    links = {
+        "environment": ctx.href(),
+        "connectorInstances": ctx.href("/connectorInstances"),
+        "connectors": ctx.href("/connectors"),
+        "flow.clone": href,
+        "flow.deploy": href,
+        "flow.validate": href,
+        "flow.enabled": f"{href}/enabled",
+        "versions": f"{href}/versions",
+        "version": f"{href}/versions/{flow.current_version}",
+    }
+    return hal.resource(view, href, **links)
 
 
 def render_version(
@@ -108,7 +113,8 @@ def render_version(
     }
     href = f"{flow_href(ctx, flow)}/versions/{version.version}"
     if not details:
-        return hal.resource(FlowVersionView(**common), href, flow=flow_href(ctx, flow))
+        links = {"flow": flow_href(ctx, flow), "details": f"{href}/details", "flow.export": href}
+        return hal.resource(FlowVersionView(**common), href, **links)
     view = FlowVersionDetailView(
         **common,
         name=flow.name,
