@@ -60,7 +60,10 @@ secrets take the process's `Sealer` (runtime.sealer) right after the session:
 - `set_variable_value`: writes a mutable company variable (flow_id None) or flow variable;
   returns False (and writes nothing) when there is no such mutable variable or the value does
   not fit its dataType (boolean, number within min..max, string, object, secret).
-- `connector_instance_properties`: (connector id, properties with secret values unsealed).
+- `connector_instance_properties`: (connector id, properties with secret values unsealed), the
+  properties as the admin API stored them: each name maps to a plain value or to an object
+  `{value, type?, ...}` (DaVinci's connection property form).
+- `set_variable_value` writes in the caller's session (flushed, committed with it).
 """
 
 from __future__ import annotations
