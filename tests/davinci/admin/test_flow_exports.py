@@ -183,7 +183,17 @@ async def test_reference_exports_validate(admin: Api, env: str, name: str) -> No
         ({"name": "x", "graphData": {"elements": {"nodes": {}}}}, "graphData.elements.nodes"),
         ({"name": "x"}, "graphData"),
         ({"name": "x", "graphData": {"elements": {"nodes": []}}, "versionId": "4"}, "versionId"),
+        ({"name": "x", "graphData": {"elements": {"nodes": []}}, "versionId": -1}, "versionId"),
         ({"flows": []}, "flows"),
+        (
+            {
+                "flows": [
+                    {"flowId": "a" * 32, "name": "one", "graphData": {"elements": {"nodes": []}}},
+                    {"flowId": "a" * 32, "name": "two", "graphData": {"elements": {"nodes": []}}},
+                ]
+            },
+            "flows[1].flowId",
+        ),
         (
             {"flows": [{"name": "ok", "graphData": {"elements": {"nodes": []}}}, {"name": "bad"}]},
             "flows[1].graphData",
@@ -196,3 +206,21 @@ async def test_bad_exports_are_rejected_whole(
     response = await admin.post(f"/environments/{env}/flows", json=document, media_type=IMPORT)
     assert_error(response, 400, "INVALID_DATA", target=target)
     assert (await admin.get(f"/environments/{env}/flows")).json()["count"] == 0
+
+
+async def test_free_form_ids_are_not_rewritten_in_text(admin: Api, env: str) -> None:
+    document = {
+        "flowId": "a",
+        "companyId": "b",
+        "name": "a flow about bees",
+        "description": "a b c",
+        "graphData": {"elements": {"nodes": [{"data": 5}, {"data": {"id": "n"}}], "edges": []}},
+    }
+    flow = await import_export(admin, env, document)
+    assert flow["name"] == "a flow about bees" and flow["description"] == "a b c"
+    exported = await export(admin, env, flow)
+    assert exported["graphData"] == document["graphData"]
+    validated = await admin.post(
+        f"/environments/{env}/flows/{flow['id']}", content=b"", media_type=VALIDATE
+    )
+    assert validated.status_code == 200 and validated.json()["dvlinterErrorCount"] == 0

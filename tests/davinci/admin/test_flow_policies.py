@@ -100,6 +100,8 @@ async def test_policy_crud(admin: Api, env: str) -> None:
         (lambda flow_id: [{"id": uuid.uuid4().hex, "version": -1}], "flowDistributions[0]"),
         (lambda flow_id: [{"id": flow_id, "version": 7}], "flowDistributions[0].version"),
         (lambda flow_id: [{"version": 1}], "flowDistributions.id"),
+        (lambda flow_id: [{"id": flow_id, "version": 1.5}], "flowDistributions[0].version"),
+        (lambda flow_id: [{"id": flow_id, "version": -2}], "flowDistributions[0].version"),
         (
             lambda flow_id: [{"id": flow_id, "version": 1, "weight": 101}],
             "flowDistributions.weight",
@@ -252,3 +254,17 @@ async def test_isolation_and_roles(admin: Api, env: str, other_env: str, app: An
     href = f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies/{policy['id']}"
     assert (await reader.get(href)).status_code == 200
     assert_error(await reader.delete(href), 403, "ACCESS_FAILED")
+
+
+async def test_a_distributed_flow_cannot_be_deleted(admin: Api, env: str) -> None:
+    flow = await deployed_flow(admin, env, "Sign on")
+    dv_app = await create_app(admin, env)
+    policy = await create_policy(
+        admin, env, dv_app["id"], flowDistributions=[{"id": flow["id"], "version": -1}]
+    )
+    href = f"/environments/{env}/flows/{flow['id']}"
+    assert_error(await admin.delete(href), 400, "REQUEST_FAILED")
+    assert (await admin.get(href)).status_code == 200
+    policy_href = f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies"
+    assert (await admin.delete(f"{policy_href}/{policy['id']}")).status_code == 204
+    assert (await admin.delete(href)).status_code == 204

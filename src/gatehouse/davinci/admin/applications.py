@@ -149,6 +149,13 @@ async def _distributions(
         if flow is None or flow.environment_id != environment_id:
             problems.append(Detail("INVALID_VALUE", "No such flow in this environment.", target))
             continue
+        if item.version != int(item.version) or item.version < -1:
+            problems.append(
+                Detail(
+                    "INVALID_VALUE", "version must be -1 or a version number", f"{target}.version"
+                )
+            )
+            continue
         if item.version >= 0 and not await _has_version(session, flow, int(item.version)):
             problems.append(
                 Detail("INVALID_VALUE", "The flow has no such version.", f"{target}.version")

@@ -25,6 +25,7 @@ from gatehouse.common.errors import Detail, invalid_data
 from gatehouse.common.ids import new_id
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.davinci.admin.flows import connector_ids, get_version_number, new_flow, save_version
+from gatehouse.davinci.admin.validation import data_of, nodes_of
 from gatehouse.davinci.lookup import parse_id
 from gatehouse.davinci.models import DavinciFlow, DavinciFlowVersion, DavinciVariable
 from gatehouse.environments.models import Environment
@@ -105,11 +106,13 @@ async def export_flow(
 def sub_flow_ids(graph_data: dict[str, Any]) -> list[uuid.UUID]:
     """The flows a graph's flowConnector nodes call (`properties.subFlowId.value.value`)."""
     found: list[uuid.UUID] = []
-    for node in (graph_data.get("elements") or {}).get("nodes") or []:
-        data = node.get("data") or {} if isinstance(node, dict) else {}
-        if data.get("connectorId") != "flowConnector":
+    for node in nodes_of(graph_data):
+        data = data_of(node)
+        properties = data.get("properties")
+        if data.get("connectorId") != "flowConnector" or not isinstance(properties, dict):
             continue
-        chosen = ((data.get("properties") or {}).get("subFlowId") or {}).get("value")
+        sub_flow = properties.get("subFlowId")
+        chosen = sub_flow.get("value") if isinstance(sub_flow, dict) else None
         target = chosen.get("value") if isinstance(chosen, dict) else chosen
         parsed = parse_id(target) if isinstance(target, str) else None
         if parsed is not None and parsed not in found:
@@ -242,6 +245,8 @@ def _check_document(document: Any, target: str) -> list[Detail]:
         value = document.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             problems.append(Detail("INVALID_VALUE", f"{key} must be an integer", f"{target}{key}"))
+        elif isinstance(value, int) and not 0 <= value <= 1_000_000_000:
+            problems.append(Detail("OUT_OF_RANGE", f"{key} must not be negative", f"{target}{key}"))
     if not isinstance(document.get("variables", []), list):
         problems.append(Detail("INVALID_VALUE", "variables must be a list", f"{target}variables"))
     return problems
@@ -258,6 +263,7 @@ async def import_export(
         for index, document in enumerate(documents)
         for problem in _check_document(document, f"flows[{index}]." if multiple else "")
     ]
+    problems.extend(_duplicate_flow_ids(documents))
     if problems:
         raise invalid_data(INVALID, *problems)
     renames = _renames(documents, environment_id)
@@ -268,15 +274,29 @@ async def import_export(
     return flows
 
 
+def _duplicate_flow_ids(documents: list[dict[str, Any]]) -> list[Detail]:
+    seen: set[str] = set()
+    problems = []
+    for index, document in enumerate(documents):
+        flow_id = document.get("flowId") if isinstance(document, dict) else None
+        if isinstance(flow_id, str) and flow_id in seen:
+            message = "Two flows of the export have the same flowId."
+            problems.append(Detail("INVALID_VALUE", message, f"flows[{index}].flowId"))
+        if isinstance(flow_id, str):
+            seen.add(flow_id)
+    return problems
+
+
 def _renames(documents: list[dict[str, Any]], environment_id: uuid.UUID) -> dict[str, str]:
-    """Old id -> new id, for every flow of the export and the exporting company."""
+    """Old id -> new id, for every flow of the export and the exporting company. Only values that
+    are ids (32 hex or a UUID) are rewritten: a short or free-form value could occur in text."""
     renames: dict[str, str] = {}
     for document in documents:
         old = document.get("flowId")
-        if isinstance(old, str) and old and old not in renames:
+        if isinstance(old, str) and parse_id(old) is not None:
             renames[old] = new_id().hex
         company = document.get("companyId")
-        if isinstance(company, str) and company:
+        if isinstance(company, str) and parse_id(company) is not None:
             renames[company] = str(environment_id)
     return renames
 
@@ -293,9 +313,9 @@ async def _import_flow(
     session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, document: dict[str, Any]
 ) -> DavinciFlow:
     flow = new_flow(environment_id, document["name"])
-    flow_id = parse_id(document.get("flowId") or "")
-    if flow_id is not None:
-        flow.id = flow_id
+    flow_id = document.get("flowId")
+    if isinstance(flow_id, str) and parse_id(flow_id) is not None:
+        flow.id = uuid.UUID(flow_id)  # already rewritten to a new id
     flow.description = document.get("description")
     flow.color = document.get("flowColor")
     flow.enabled = document.get("flowStatus", "enabled") == "enabled"

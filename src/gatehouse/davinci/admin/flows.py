@@ -13,11 +13,12 @@ from gatehouse.common import clock
 from gatehouse.common.errors import not_found, request_failed
 from gatehouse.common.ids import new_id
 from gatehouse.davinci.admin.schemas import FlowBody
-from gatehouse.davinci.admin.validation import LintResult, lint
+from gatehouse.davinci.admin.validation import LintResult, data_of, lint, nodes_of
 from gatehouse.davinci.lookup import parse_id
 from gatehouse.davinci.models import (
     DavinciConnectorInstance,
     DavinciFlow,
+    DavinciFlowPolicy,
     DavinciFlowVersion,
     DavinciVariable,
 )
@@ -28,8 +29,8 @@ EMPTY_GRAPH: dict[str, Any] = {"elements": {"nodes": [], "edges": []}}
 def connector_ids(graph_data: dict[str, Any]) -> list[str]:
     """The connectors the graph's nodes use, in order of first use (DaVinci's `connectorIds`)."""
     found: list[str] = []
-    for node in (graph_data.get("elements") or {}).get("nodes") or []:
-        connector = (node.get("data") or {}).get("connectorId") if isinstance(node, dict) else None
+    for node in nodes_of(graph_data):
+        connector = data_of(node).get("connectorId")
         if isinstance(connector, str) and connector and connector not in found:
             found.append(connector)
     return found
@@ -190,6 +191,15 @@ async def replace_flow(session: AsyncSession, flow: DavinciFlow, data: FlowBody)
 
 
 async def delete_flow(session: AsyncSession, flow: DavinciFlow) -> None:
+    """A flow that a flow policy distributes to cannot be deleted (400 REQUEST_FAILED)."""
+    policies = await session.scalars(
+        sa.select(DavinciFlowPolicy).where(DavinciFlowPolicy.environment_id == flow.environment_id)
+    )
+    for policy in policies:
+        if any(item.get("id") == flow.id.hex for item in policy.flow_distributions):
+            raise request_failed(
+                f"The flow is used by the flow policy '{policy.name}' ({policy.id.hex})."
+            )
     await session.delete(flow)
     await session.flush()
 

@@ -60,8 +60,8 @@ class LintResult:
             if item.node_id is not None:
                 by_node.setdefault(item.node_id, []).append(item.render())
         nodes = []
-        for node in _nodes(graph_data):
-            data = dict(node.get("data") or {})
+        for node in nodes_of(graph_data):
+            data = dict(data_of(node))
             data["linterError"] = by_node.get(str(data.get("id")), [])
             nodes.append({**node, "data": data})
         elements = dict(graph_data.get("elements") or {})
@@ -73,24 +73,29 @@ class LintResult:
         }
 
 
-def _nodes(graph_data: dict[str, Any]) -> list[dict[str, Any]]:
-    nodes = (graph_data.get("elements") or {}).get("nodes") or []
-    return [node for node in nodes if isinstance(node, dict)]
+def _elements(graph_data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    elements = graph_data.get("elements")
+    found = elements.get(kind) if isinstance(elements, dict) else None
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def nodes_of(graph_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The graph's nodes that are objects (a stored graph is taken as it came)."""
+    return _elements(graph_data, "nodes")
 
 
 def _edges(graph_data: dict[str, Any]) -> list[dict[str, Any]]:
-    edges = (graph_data.get("elements") or {}).get("edges") or []
-    return [edge for edge in edges if isinstance(edge, dict)]
+    return _elements(graph_data, "edges")
 
 
-def _data(element: dict[str, Any]) -> dict[str, Any]:
+def data_of(element: dict[str, Any]) -> dict[str, Any]:
     data = element.get("data")
     return data if isinstance(data, dict) else {}
 
 
 def lint(flow_id: str, graph_data: dict[str, Any], connection_ids: set[str]) -> LintResult:
     """Validate a graph; `connection_ids` are the environment's connector instances (32 hex)."""
-    nodes = {str(_data(node).get("id")): _data(node) for node in _nodes(graph_data)}
+    nodes = {str(data_of(node).get("id")): data_of(node) for node in nodes_of(graph_data)}
     errors = [
         *_connector_errors(flow_id, nodes, connection_ids),
         *_edge_errors(flow_id, nodes, _edges(graph_data)),
@@ -143,7 +148,7 @@ def _edge_errors(
     flow_id: str, nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]]
 ) -> Iterator[LinterError]:
     for edge in edges:
-        data = _data(edge)
+        data = data_of(edge)
         ends = {"source": str(data.get("source")), "target": str(data.get("target"))}
         missing = [role for role, node_id in ends.items() if node_id not in nodes]
         if not missing:
@@ -172,7 +177,7 @@ def _cycle_errors(
 ) -> Iterator[LinterError]:
     successors: dict[str, list[str]] = {node_id: [] for node_id in nodes}
     for edge in edges:
-        data = _data(edge)
+        data = data_of(edge)
         source, target = str(data.get("source")), str(data.get("target"))
         if source in nodes and target in nodes:
             successors[source].append(target)
