@@ -184,6 +184,10 @@ async def test_reference_exports_validate(admin: Api, env: str, name: str) -> No
         ({"name": "x"}, "graphData"),
         ({"name": "x", "graphData": {"elements": {"nodes": []}}, "versionId": "4"}, "versionId"),
         ({"name": "x", "graphData": {"elements": {"nodes": []}}, "versionId": -1}, "versionId"),
+        ({"name": "x", "graphData": {"elements": {}}, "settings": "loud"}, "settings"),
+        ({"name": "x", "graphData": {"elements": {}}, "inputSchema": {}}, "inputSchema"),
+        ({"name": "x", "graphData": {"elements": {}}, "description": "d" * 1025}, "description"),
+        ({"name": "x", "graphData": {"elements": {}}, "flowColor": 5}, "flowColor"),
         ({"flows": []}, "flows"),
         (
             {

@@ -55,6 +55,17 @@ MODELED = {
     "graphData",
     "variables",
 }
+SHAPES: dict[str, type | tuple[type, ...]] = {
+    "variables": list,
+    "settings": dict,
+    "inputSchema": list,
+    "outputSchema": dict,
+    "trigger": dict,
+    "description": str,
+    "flowColor": str,
+    "flowStatus": str,
+}
+LENGTHS = {"description": 1024, "flowColor": 32}
 VARIABLE_TYPES = {"boolean", "number", "object", "secret", "string"}
 VARIABLE_CONTEXTS = {"company", "flow", "flowInstance", "user"}
 
@@ -247,8 +258,15 @@ def _check_document(document: Any, target: str) -> list[Detail]:
             problems.append(Detail("INVALID_VALUE", f"{key} must be an integer", f"{target}{key}"))
         elif isinstance(value, int) and not 0 <= value <= 1_000_000_000:
             problems.append(Detail("OUT_OF_RANGE", f"{key} must not be negative", f"{target}{key}"))
-    if not isinstance(document.get("variables", []), list):
-        problems.append(Detail("INVALID_VALUE", "variables must be a list", f"{target}variables"))
+    for key, kind in SHAPES.items():
+        value = document.get(key)
+        if value is not None and not isinstance(value, kind):
+            problems.append(Detail("INVALID_VALUE", f"{key} has the wrong type", f"{target}{key}"))
+    for key, limit in LENGTHS.items():
+        value = document.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            message = f"{key} must be at most {limit} characters"
+            problems.append(Detail("SIZE_LIMIT_EXCEEDED", message, f"{target}{key}"))
     return problems
 
 
