@@ -13,6 +13,7 @@ import pytest
 
 from gatehouse.common import clock
 from tests.davinci.runtime.signon import FORM_HTML, DavinciSetup, davinci_flow
+from tests.davinci.runtime.support import evaluator, export, graph, node
 from tests.signon import support
 from tests.signon.support import PASSWORD, Browser, Client
 from tests.support.api import Api
@@ -287,3 +288,111 @@ async def test_applications_without_a_davinci_policy_keep_their_sign_on_policy(
         response = await browser.authorize(client, response_mode="pi.flow")
     assert response.status_code == 200
     assert response.json()["status"] == "USERNAME_PASSWORD_REQUIRED"
+
+
+P1_SESSION = "p1sessionmainflow.json"
+IMPORT = "application/vnd.pingidentity.flow.import+json"
+
+
+async def _imported_policy(admin: Api, env: str, name: str) -> str:
+    document = export(name)
+    imported = await admin.post(f"/environments/{env}/flows", json=document, media_type=IMPORT)
+    assert imported.status_code == 201, imported.text
+    flow = imported.json()
+    application = await admin.create(f"/environments/{env}/davinciApplications", {"name": name})
+    policy = await admin.create(
+        f"/environments/{env}/davinciApplications/{application['id']}/flowPolicies",
+        {"flowDistributions": [{"id": flow["id"], "version": flow["publishedVersion"]}]},
+    )
+    return policy["id"]
+
+
+async def test_the_pingone_session_main_flow_export_reuses_the_browser_session(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, person = await _setup(admin, env)
+    session_policy = await _imported_policy(admin, env, P1_SESSION)
+    async with Browser(app, env) as browser:
+        screen = (await _start(browser, client, setup, sdk=True)).json()
+        signed_on = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+        assert signed_on.status_code == 200, signed_on.text
+        # checkSession finds the session, goToNode -> startNode -> returnSuccessResponseRedirect
+        again = await _start(browser, client, setup, sdk=True, acr_values=session_policy)
+        assert again.status_code == 200, again.text
+        body = again.json()
+        assert body["status"] == "COMPLETED" and body["authorizeResponse"]["code"]
+        assert body["capabilityName"] == "returnSuccessResponseRedirect"
+        assert body["session"]["id"] == signed_on.json()["session"]["id"]
+    async with Browser(app, env) as stranger:
+        # without a session the export calls its sign-on sub-flow, which was not exported
+        refused = await _start(stranger, client, setup, sdk=True, acr_values=session_policy)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "subFlowNotFound"
+    assert refused.json()["capabilityName"] == "startUiSubFlow"
+
+
+async def test_flow_policy_assignment_selects_the_davinci_flow(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, _ = await _setup(admin, env)
+    await admin.create(
+        f"/environments/{env}/applications/{client.id}/flowPolicyAssignments",
+        {"flowPolicy": {"id": setup.policy_id}},
+    )
+    async with Browser(app, env) as browser:
+        response = await _start(browser, client, setup, sdk=True, acr_values=None)
+    assert response.status_code == 200, response.text
+    assert response.json()["flowId"] == setup.flow_id
+
+
+API_GRAPH = graph(
+    [
+        node(
+            "cmp",
+            "functionsConnector",
+            "AEqualsB",
+            leftValueA="{{global.parameters.a}}",
+            rightValueB="1",
+        ),
+        evaluator("e", fail="anyTriggersFalse"),
+        node(
+            "done",
+            "httpConnector",
+            "createSuccessResponse",
+            successResponseFields=[{"name": "greeting", "value": "hi {{global.parameters.name}}"}],
+        ),
+        node(
+            "fail",
+            "httpConnector",
+            "createErrorResponse",
+            errorMessage="a must be 1",
+            httpResponseCode=422,
+        ),
+    ],
+    [("cmp", "e"), ("e", "done"), ("e", "fail")],
+)
+
+
+async def test_api_started_policy_needs_the_api_key_and_returns_the_success_response(
+    admin: Api, env: str
+) -> None:
+    setup = await davinci_flow(admin, env, API_GRAPH)
+    url = f"/{env}/davinci/policy/{setup.policy_id}/start"
+    key = setup.application["apiKey"]["value"]
+    http = admin.client
+    started = await http.post(url, json={"a": "1", "name": "ada"}, headers={"X-SK-API-KEY": key})
+    assert started.status_code == 200, started.text
+    body = started.json()
+    assert body["success"] is True and body["status"] == "COMPLETED"
+    assert body["additionalProperties"] == {"greeting": "hi ada"}
+    assert "session" not in body and "authorizeResponse" not in body
+    failed = await http.post(url, json={"a": "2"}, headers={"X-SK-API-KEY": key})
+    assert failed.status_code == 422 and failed.json()["message"] == "a must be 1"
+    wrong = await http.post(url, json={"a": "1"}, headers={"X-SK-API-KEY": "nope"})
+    assert wrong.status_code == 401 and wrong.json()["code"] == "invalidApiKey"
+    missing = await http.post(url, json={"a": "1"})
+    assert missing.status_code == 401
+    not_json = await http.post(url, content=b"[1]", headers={"X-SK-API-KEY": key})
+    assert not_json.status_code == 400 and not_json.json()["code"] == "invalidRequest"
