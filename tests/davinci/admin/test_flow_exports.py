@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gatehouse.davinci.connectors import catalog
+from tests.davinci.admin.conftest import create_flow, graph, node
 from tests.support.api import Api, assert_error
 
 pytestmark = pytest.mark.anyio
@@ -147,8 +148,8 @@ async def test_export_includes_variable_values_only_when_asked(admin: Api, env: 
 def unsupported_nodes(document: dict[str, Any]) -> set[str]:
     """The nodes of a reference export whose connector or capability the catalog lacks."""
     found = set()
-    for node in document["graphData"]["elements"]["nodes"]:
-        data = node["data"]
+    for element in document["graphData"]["elements"]["nodes"]:
+        data = element["data"]
         if data["nodeType"] not in ("CONNECTION", "ANNOTATION"):
             continue
         spec = catalog.find(data["connectorId"])
@@ -172,8 +173,9 @@ async def test_reference_exports_validate(admin: Api, env: str, name: str) -> No
         errors = [e for e in result["graphData"]["allLinterErrors"] if e["type"] == "error"]
         assert {e["nodeId"] for e in errors} == unsupported_nodes(source)
         assert result["dvlinterErrorCount"] == len(errors)
-        for node in result["graphData"]["elements"]["nodes"]:
-            assert all(e["nodeId"] == node["data"]["id"] for e in node["data"]["linterError"])
+        for element in result["graphData"]["elements"]["nodes"]:
+            data = element["data"]
+            assert all(e["nodeId"] == data["id"] for e in data["linterError"])
 
 
 @pytest.mark.parametrize(
@@ -228,3 +230,39 @@ async def test_free_form_ids_are_not_rewritten_in_text(admin: Api, env: str) -> 
         f"/environments/{env}/flows/{flow['id']}", content=b"", media_type=VALIDATE
     )
     assert validated.status_code == 200 and validated.json()["dvlinterErrorCount"] == 0
+
+
+def sub_flow_call(node_id: str, flow_id: str, version: int) -> dict[str, Any]:
+    call = node(node_id, "flowConnector", "startUiSubFlow")
+    call["data"]["properties"] = {
+        "subFlowId": {"value": {"label": "sub", "value": flow_id}},
+        "subFlowVersionId": {"value": version},
+    }
+    return call
+
+
+async def test_export_with_sub_flows_follows_calls_and_pinned_versions(
+    admin: Api, env: str
+) -> None:
+    leaf = await create_flow(admin, env, name="Leaf")
+    await admin.put(f"/environments/{env}/flows/{leaf['id']}", json={"name": "Leaf"})
+    middle = await create_flow(
+        admin, env, name="Middle", graph_data=graph([sub_flow_call("m", leaf["id"], 1)])
+    )
+    top = await create_flow(
+        admin,
+        env,
+        name="Top",
+        graph_data=graph(
+            [sub_flow_call("t1", middle["id"], -1), sub_flow_call("t2", leaf["id"], 1)]
+        ),
+    )
+    exported = await export(admin, env, top, includeSubFlows=True)
+    assert [(doc["name"], doc["versionId"]) for doc in exported["flows"]] == [
+        ("Top", 1),
+        ("Middle", 1),
+        ("Leaf", 1),
+    ]
+    assert exported["companyId"] == env
+    alone = await export(admin, env, top)
+    assert alone["flowId"] == top["id"] and "flows" not in alone

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from gatehouse.common import clock
 from gatehouse.davinci import lookup
+from gatehouse.davinci.models import DavinciFlowVersion
 from tests.davinci.admin.conftest import SIMPLE_GRAPH, create_flow, graph, node
 from tests.support.actors import worker
 from tests.support.api import Api, assert_error
@@ -207,3 +209,27 @@ async def test_roles(admin: Api, env: str, app: Any) -> None:
         assert_error(response, 403, "ACCESS_FAILED")
     outsider = await worker(app, admin, env, [("Client Application Developer", "ENVIRONMENT", env)])
     assert_error(await outsider.get(href), 403, "ACCESS_FAILED")
+
+
+async def test_a_version_number_taken_meanwhile_is_a_clean_error(
+    admin: Api, env: str, app: Any
+) -> None:
+    body = await create_flow(admin, env)
+    runtime = app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        session.add(
+            DavinciFlowVersion(
+                environment_id=uuid.UUID(env),
+                flow_id=uuid.UUID(body["id"]),
+                version=2,
+                graph_data={},
+                settings={},
+                input_schema=[],
+                extras={},
+                created_at=clock.now(),
+            )
+        )
+    response = await admin.put(f"/environments/{env}/flows/{body['id']}", json={"name": "x"})
+    assert_error(response, 400, "REQUEST_FAILED")
+    read = (await admin.get(f"/environments/{env}/flows/{body['id']}")).json()
+    assert read["name"] == "Sign on" and read["currentVersion"] == 1

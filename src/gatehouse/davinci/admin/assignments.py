@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import Application
@@ -82,7 +83,13 @@ async def create_assignment(
         priority=data.priority,
     )
     session.add(assignment)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # a concurrent request assigned the same policy (the unique constraint)
+        raise uniqueness_violation(
+            "flowPolicy.id", "The flow policy is already assigned to the application."
+        ) from None
     return assignment
 
 

@@ -88,47 +88,66 @@ async def export_flow(
     include_variable_values: bool,
 ) -> dict[str, Any]:
     """The export document of one flow version; with `include_sub_flows`, the multi-flow form
-    holding it and every flow it calls (directly or not), each at its deployed version (or its
-    current one if never deployed)."""
+    holding it and every flow it calls (directly or not), each at the version the call names
+    (`subFlowVersionId`), or else its deployed version, or else its current one."""
     main = await flow_document(session, sealer, environment, flow, version, include_variable_values)
     if not include_sub_flows:
         return main
     documents = [main]
     seen = {flow.id}
-    pending = sub_flow_ids(version.graph_data)
+    pending = sub_flow_calls(version.graph_data)
     while pending:
-        sub_id = pending.pop(0)
+        sub_id, pinned = pending.pop(0)
         sub = await session.get(DavinciFlow, sub_id)
         if sub is None or sub.environment_id != environment.id or sub.id in seen:
             continue
         seen.add(sub.id)
-        sub_version = await get_version_number(
-            session, sub, sub.deployed_version or sub.current_version
-        )
+        sub_version = await _called_version(session, sub, pinned)
         documents.append(
             await flow_document(
                 session, sealer, environment, sub, sub_version, include_variable_values
             )
         )
-        pending.extend(sub_flow_ids(sub_version.graph_data))
+        pending.extend(sub_flow_calls(sub_version.graph_data))
     return {"flows": documents, "companyId": main["companyId"], "customerId": main["customerId"]}
 
 
-def sub_flow_ids(graph_data: dict[str, Any]) -> list[uuid.UUID]:
-    """The flows a graph's flowConnector nodes call (`properties.subFlowId.value.value`)."""
-    found: list[uuid.UUID] = []
+async def _called_version(
+    session: AsyncSession, flow: DavinciFlow, pinned: int | None
+) -> DavinciFlowVersion:
+    if pinned is not None:
+        found = await session.scalar(
+            sa.select(DavinciFlowVersion).where(
+                DavinciFlowVersion.flow_id == flow.id, DavinciFlowVersion.version == pinned
+            )
+        )
+        if found is not None:
+            return found
+    number = flow.deployed_version if flow.deployed_version is not None else flow.current_version
+    return await get_version_number(session, flow, number)
+
+
+def sub_flow_calls(graph_data: dict[str, Any]) -> list[tuple[uuid.UUID, int | None]]:
+    """The flows a graph's flowConnector nodes call (`properties.subFlowId.value.value`), with
+    the version a call pins (`subFlowVersionId` of 0 or more; -1 means the deployed one)."""
+    found: list[tuple[uuid.UUID, int | None]] = []
     for node in nodes_of(graph_data):
         data = data_of(node)
         properties = data.get("properties")
         if data.get("connectorId") != "flowConnector" or not isinstance(properties, dict):
             continue
-        sub_flow = properties.get("subFlowId")
-        chosen = sub_flow.get("value") if isinstance(sub_flow, dict) else None
-        target = chosen.get("value") if isinstance(chosen, dict) else chosen
+        target = _value(_value(properties.get("subFlowId")))
         parsed = parse_id(target) if isinstance(target, str) else None
-        if parsed is not None and parsed not in found:
-            found.append(parsed)
+        pinned = _value(properties.get("subFlowVersionId"))
+        version = _integer(pinned) if _integer(pinned) is not None and pinned >= 0 else None
+        if parsed is not None and all(parsed != known for known, _ in found):
+            found.append((parsed, version))
     return found
+
+
+def _value(holder: Any) -> Any:
+    """`{value: x}` -> x (DaVinci's property form); anything else as it is."""
+    return holder.get("value") if isinstance(holder, dict) else holder
 
 
 async def flow_document(

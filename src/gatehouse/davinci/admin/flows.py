@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common import clock
@@ -186,7 +187,13 @@ async def replace_flow(session: AsyncSession, flow: DavinciFlow, data: FlowBody)
     flow.description = data.description
     flow.color = data.color
     save_version(session, flow, flow.current_version + 1, content, current.extras)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # another save took this version number first (the flow_id/version unique constraint)
+        raise request_failed(
+            "The flow was saved by another request meanwhile; try again."
+        ) from None
     return flow
 
 
