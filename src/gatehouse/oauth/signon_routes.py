@@ -97,7 +97,7 @@ async def authorize(
         if error.target is None:
             return shown_error(request, error)
         return error_response(error.target, error.error, error.description)
-    davinci = await davinci_authorize.pi_flow_sign_on(session, request, environment, validated)
+    davinci = await davinci_authorize.davinci_sign_on(session, request, environment, validated)
     if davinci is not None:
         return davinci
     return await _sign_on(session, request, environment, validated)

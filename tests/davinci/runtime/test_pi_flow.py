@@ -6,6 +6,7 @@ leaves the interaction as it was."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -396,3 +397,38 @@ async def test_api_started_policy_needs_the_api_key_and_returns_the_success_resp
     assert missing.status_code == 401
     not_json = await http.post(url, content=b"[1]", headers={"X-SK-API-KEY": key})
     assert not_json.status_code == 400 and not_json.json()["code"] == "invalidRequest"
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, page
+    return found.group(1)
+
+
+async def test_redirect_modes_show_html_screens_and_answer_in_the_requests_mode(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, person = await _setup(admin, env)
+    async with Browser(app, env) as browser:
+        page = await browser.authorize(client, acr_values=setup.policy_id)
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action and action.group(1).endswith(f"/davinci/policy/{setup.policy_id}/authorize")
+        fields = {name: _hidden(page.text, name) for name in ("interactionId", "nodeId")}
+        posted = await browser.http.post(
+            action.group(1),
+            data={
+                **fields,
+                "buttonValue": "SIGNON",
+                "username": person["username"],
+                "password": PASSWORD,
+            },
+        )
+        assert posted.status_code == 302, posted.text
+        query = support.query_of(posted.headers["location"])
+        assert posted.headers["location"].startswith(support.REDIRECT_URI + "?")
+        assert query["state"] == "xyz"
+        assert any(c.startswith("ST=") for c in posted.headers.get_list("set-cookie"))
+    tokens = await support.exchange(admin.client, env, client, query["code"])
+    assert tokens.status_code == 200, tokens.text

@@ -17,24 +17,21 @@ path `/{envId}/davinci`), so a page of another site cannot post into the interac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from gatehouse.access.dependencies import db_session
 from gatehouse.common.urls import urls_for
 from gatehouse.crypto.keys import jwks
 from gatehouse.davinci import lookup
 from gatehouse.davinci.connectors.base import Submission
-from gatehouse.davinci.engine.runner import Completed, Failed, Waiting
-from gatehouse.davinci.oidc import pages, provider
+from gatehouse.davinci.oidc import provider
 from gatehouse.davinci.oidc.provider import ProviderError
-from gatehouse.davinci.runtime import service
-from gatehouse.davinci.runtime.models import FAILED
+from gatehouse.davinci.runtime import browser, service
 from gatehouse.davinci.runtime.responses import browser_of
 from gatehouse.davinci.runtime.service import InteractionError
 from gatehouse.environments.models import Environment
@@ -45,11 +42,9 @@ from gatehouse.oauth.responses import NO_STORE, message_page
 from gatehouse.oauth.routes import environment_or_404, read_form
 from gatehouse.oauth.userinfo import presented_token
 from gatehouse.runtime import runtime_of
-from gatehouse.sessions.cookies import is_secure, set_session_cookie
 
 router = APIRouter(tags=["DaVinci OpenID provider"])
 
-COOKIE = "DV-INTERACTION"
 MAX_FORM_BYTES = 65536
 CONTROL_FIELDS = frozenset({"interactionId", "nodeId", "buttonValue"})
 FORM = "application/x-www-form-urlencoded"
@@ -69,8 +64,7 @@ def _issuer(request: Request, environment: Environment) -> str:
 
 
 def _action(request: Request, environment: Environment, policy_id: str | None) -> str:
-    issuer = _issuer(request, environment)
-    return f"{issuer}/policy/{policy_id}/authorize" if policy_id else f"{issuer}/authorize"
+    return browser.action_url(request, environment, policy_id)
 
 
 # --- discovery and keys ------------------------------------------------------------------------
@@ -142,7 +136,7 @@ async def _authorize(
         browser=browser_of(request),
         parameters={},
     )
-    return await _page(
+    return await browser.page_response(
         request, session, environment, progress, _action(request, environment, policy_id)
     )
 
@@ -173,9 +167,9 @@ async def _submit(
             runtime,
             environment.id,
             fields.get("interactionId"),
-            request.cookies.get(COOKIE),
+            request.cookies.get(browser.COOKIE),
         )
-        if row.kind != service.OIDC:
+        if row.kind not in (service.OIDC, service.AUTHORIZE):
             raise service.refusal("invalidInteraction", "The interaction was not found.", 401)
         waiting = row.state.get("waiting") or {}
         form = {key: value for key, value in fields.items() if key not in CONTROL_FIELDS}
@@ -183,7 +177,7 @@ async def _submit(
             session,
             runtime,
             row,
-            request.cookies[COOKIE],
+            request.cookies[browser.COOKIE],
             connection_id=waiting.get("connectionId") or "",
             capability_name=waiting.get("capabilityName") or "",
             node_id=fields.get("nodeId"),
@@ -192,7 +186,7 @@ async def _submit(
         )
     except InteractionError as error:
         return message_page("Sign-on error", error.error.message, status=error.error.http_status)
-    return await _page(
+    return await browser.page_response(
         request, session, environment, progress, _action(request, environment, policy_id)
     )
 
@@ -215,78 +209,10 @@ async def _posted_form(request: Request) -> dict[str, str]:
     return fields
 
 
-async def _page(
-    request: Request,
-    session: AsyncSession,
-    environment: Environment,
-    progress: service.Progress,
-    action: str,
-) -> Response:
-    row, outcome = progress.interaction, progress.outcome
-    runtime = runtime_of(request)
-    match outcome:
-        case Waiting(node=node, screen=screen):
-            response: Response = pages.screen_page(action, str(row.id), node.id, screen, None)
-        case Failed(error=error) if progress.rewound:
-            waiting = row.state["waiting"]
-            response = pages.screen_page(
-                action, str(row.id), waiting["nodeId"], waiting["screen"], error.message
-            )
-            response.status_code = 400
-        case Failed(error=error):
-            response = _redirect(
-                row.request, {"error": "access_denied", "error_description": error.message}
-            )
-        case Completed():
-            response = await _signed_on(request, session, progress, outcome)
-    if isinstance(outcome, Waiting):
-        response.set_cookie(
-            COOKIE,
-            progress.token,
-            path=f"/{environment.id}/davinci",
-            secure=is_secure(request, runtime.settings),
-            httponly=True,
-            samesite="lax",
-        )
-    secret = progress.effects.session_secret
-    if secret is not None and "set-cookie" not in response.headers:
-        set_session_cookie(response, request, runtime.settings, environment.id, secret)
-    return response
-
-
-async def _signed_on(
-    request: Request, session: AsyncSession, progress: service.Progress, outcome: Completed
-) -> Response:
-    runtime = runtime_of(request)
-    row = progress.interaction
-    signed_on = await service.sign_on(
-        session, runtime, row, outcome, browser_of(request), progress.effects
-    )
-    if signed_on is None:
-        row.status = FAILED
-        description = "The flow completed without signing a user on."
-        return _redirect(row.request, {"error": "access_denied", "error_description": description})
-    _, secret, _ = signed_on
-    code = await provider.issue_code(row, runtime)
-    response = _redirect(row.request, {"code": code})
-    if secret is not None:
-        set_session_cookie(response, request, runtime.settings, row.environment_id, secret)
-    response.delete_cookie(COOKIE, path=f"/{row.environment_id}/davinci")
-    return response
-
-
-def _redirect(request: Mapping[str, Any], params: dict[str, str]) -> RedirectResponse:
-    if request.get("state"):
-        params = {**params, "state": request["state"]}
-    uri = str(request["redirect_uri"])
-    location = f"{uri}{'&' if '?' in uri else '?'}{urlencode(params)}"
-    return RedirectResponse(location, status_code=302, headers=NO_STORE)
-
-
 def _provider_error(error: ProviderError) -> Response:
     if error.redirect_uri is None:
         return message_page("Sign-on error", error.description, status=400)
-    return _redirect(
+    return browser.redirect(
         {"redirect_uri": error.redirect_uri, "state": error.state},
         {"error": error.error, "error_description": error.description},
     )

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gatehouse.applications.models import Application
 from gatehouse.common.urls import urls_for
 from gatehouse.davinci.connectors.base import NodeError
 from gatehouse.davinci.engine.context import Browser
@@ -19,9 +18,6 @@ from gatehouse.davinci.engine.runner import Completed, Failed, Waiting
 from gatehouse.davinci.runtime import render, service
 from gatehouse.davinci.runtime.models import FAILED, DavinciInteraction
 from gatehouse.environments.models import Environment
-from gatehouse.oauth import issuance
-from gatehouse.oauth.errors import OAuthError
-from gatehouse.oauth.requests import AuthorizeRequest
 from gatehouse.oauth.responses import NO_STORE
 from gatehouse.runtime import Runtime, runtime_of
 from gatehouse.sessions.cookies import session_secret, set_session_cookie
@@ -103,31 +99,23 @@ async def _completed(
             data=outcome.data,
         )
         return JSONResponse(body, headers=NO_STORE)
-    application = None
     if row.kind == service.PI_FLOW:
-        application = await db.get(Application, row.application_id)
-        if application is None or not application.enabled:
-            return _failed(row, node, "invalidClient", "The application is gone or disabled.")
-    signed_on = await service.sign_on(db, runtime, row, outcome, browser, progress.effects)
-    if signed_on is None:
-        return _failed(row, node, "noUser", "The flow completed without signing a user on.")
-    session, secret, authentication = signed_on
-    authorize_response = None
-    if application is not None:
-        urls = urls_for(request, runtime.settings)
-        try:
-            params = await issuance.authorization_response(
-                db,
-                runtime,
-                environment,
-                application,
-                AuthorizeRequest.from_dict(row.request),
-                authentication,
-                urls.issuer(environment.id),
-            )
-        except OAuthError as error:
-            return _failed(row, node, error.error, error.description)
-        authorize_response = render.authorize_response_json(params)
+        issuer = urls_for(request, runtime.settings).issuer(environment.id)
+        authorized = await service.authorize_application(
+            db, runtime, environment, row, outcome, browser, progress.effects, issuer
+        )
+        if isinstance(authorized, NodeError):
+            return error_response(row, authorized, node)
+        session, secret = authorized.session, authorized.secret
+        authorize_response = render.authorize_response_json(authorized.params)
+    else:
+        signed_on = await service.sign_on(db, runtime, row, outcome, browser, progress.effects)
+        if signed_on is None:
+            row.status = FAILED
+            error = NodeError("noUser", "The flow completed without signing a user on.")
+            return error_response(row, error, node)
+        session, secret, _ = signed_on
+        authorize_response = None
     body = render.success_body(
         row,
         progress.token,
@@ -141,10 +129,3 @@ async def _completed(
     if secret is not None:
         set_session_cookie(response, request, runtime.settings, environment.id, secret)
     return response
-
-
-def _failed(row: DavinciInteraction, node: dict[str, Any], code: str, message: str) -> Response:
-    row.status = FAILED
-    return error_response(
-        row, NodeError(code, message, category="Unexpected", expected=False), node
-    )

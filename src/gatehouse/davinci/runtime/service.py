@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.applications.models import Application
 from gatehouse.common import clock
 from gatehouse.common.ids import new_id
 from gatehouse.davinci import lookup
@@ -34,14 +35,18 @@ from gatehouse.davinci.engine.context import Browser, Effects, RunContext
 from gatehouse.davinci.engine.runner import Completed, Failed, FlowRunner, Outcome, Waiting
 from gatehouse.davinci.engine.state import InteractionState, new_state
 from gatehouse.davinci.runtime.models import COMPLETED, FAILED, RUNNING, DavinciInteraction
-from gatehouse.oauth.requests import Authentication
+from gatehouse.environments.models import Environment
+from gatehouse.oauth import issuance
+from gatehouse.oauth.errors import OAuthError
+from gatehouse.oauth.requests import Authentication, AuthorizeRequest
 from gatehouse.runtime import Runtime
 from gatehouse.sessions import service as sessions
 from gatehouse.sessions.models import Session
 
-PI_FLOW = "pi.flow"
-API = "api"
-OIDC = "oidc"
+PI_FLOW = "pi.flow"  # /as/authorize with response_mode=pi.flow: JSON screens
+AUTHORIZE = "authorize"  # /as/authorize in the other response modes: HTML screens
+API = "api"  # /davinci/policy/{id}/start
+OIDC = "oidc"  # DaVinci as an OpenID provider: HTML screens
 
 
 class InteractionError(Exception):
@@ -292,3 +297,50 @@ async def sign_on(
         amr=tuple(session.amr),
     )
     return session, secret, authentication
+
+
+@dataclass(frozen=True)
+class Authorized:
+    session: Session
+    secret: str | None  # the ST cookie's new value
+    params: dict[str, str]  # the authorization response parameters (code, tokens, state)
+
+
+async def authorize_application(
+    db: AsyncSession,
+    runtime: Runtime,
+    environment: Environment,
+    row: DavinciInteraction,
+    outcome: Completed,
+    browser: Browser,
+    effects: Effects,
+    issuer: str,
+) -> Authorized | NodeError:
+    """For an interaction /as/authorize started: sign the user on and mint the authorization
+    response of the stored request through oauth.issuance; or the error to answer with (the
+    interaction then counts as failed)."""
+    application = await db.get(Application, row.application_id)
+    if application is None or not application.enabled:
+        return _completion_error(row, "invalidClient", "The application is gone or disabled.")
+    signed_on = await sign_on(db, runtime, row, outcome, browser, effects)
+    if signed_on is None:
+        return _completion_error(row, "noUser", "The flow completed without signing a user on.")
+    session, secret, authentication = signed_on
+    try:
+        params = await issuance.authorization_response(
+            db,
+            runtime,
+            environment,
+            application,
+            AuthorizeRequest.from_dict(row.request),
+            authentication,
+            issuer,
+        )
+    except OAuthError as error:
+        return _completion_error(row, error.error, error.description)
+    return Authorized(session, secret, params)
+
+
+def _completion_error(row: DavinciInteraction, code: str, message: str) -> NodeError:
+    row.status = FAILED
+    return NodeError(code, message, category="Unexpected", expected=False)
