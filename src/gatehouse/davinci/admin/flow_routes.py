@@ -291,7 +291,9 @@ async def delete_version(
 
 
 @router.post(
-    VERSION, responses={200: {"model": None}}, openapi_extra=body_doc({EXPORT: ExportOptions})
+    VERSION,
+    responses={200: {"description": "The DaVinci export document of the version."}},
+    openapi_extra=body_doc({EXPORT: ExportOptions}),
 )
 async def export_version(
     flow_id: str, version_id: str, request: Request, ctx: Admin = admin("davinci:read")
