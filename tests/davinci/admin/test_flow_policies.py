@@ -268,3 +268,32 @@ async def test_a_distributed_flow_cannot_be_deleted(admin: Api, env: str) -> Non
     policy_href = f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies"
     assert (await admin.delete(f"{policy_href}/{policy['id']}")).status_code == 204
     assert (await admin.delete(href)).status_code == 204
+
+
+async def test_deleting_an_application_removes_its_policies_and_their_assignments(
+    admin: Api, env: str, app: Any
+) -> None:
+    flow = await deployed_flow(admin, env, "Sign on")
+    dv_app = await create_app(admin, env)
+    policy = await create_policy(
+        admin, env, dv_app["id"], flowDistributions=[{"id": flow["id"], "version": -1}]
+    )
+    application_id = await oidc_application(admin, env)
+    base = f"/environments/{env}/applications/{application_id}/flowPolicyAssignments"
+    await admin.create(base, {"flowPolicy": {"id": policy["id"]}})
+    assert (
+        await admin.delete(f"/environments/{env}/davinciApplications/{dv_app['id']}")
+    ).status_code == 204
+    assert (await admin.get(base)).json()["count"] == 0
+    assert_error(
+        await admin.get(f"/environments/{env}/flowPolicies/{policy['id']}"), 404, "NOT_FOUND"
+    )
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        assert await lookup.choose_flow(session, uuid.UUID(env), policy["id"]) is None
+        assert (
+            await lookup.flow_policy_for_application(session, uuid.UUID(env), application_id)
+            is None
+        )
+    # the flow is no longer distributed, so it can go
+    assert (await admin.delete(f"/environments/{env}/flows/{flow['id']}")).status_code == 204
