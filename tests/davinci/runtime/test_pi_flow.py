@@ -7,12 +7,14 @@ leaves the interaction as it was."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
 from gatehouse.common import clock
+from gatehouse.davinci.runtime.models import DavinciInteraction
 from tests.davinci.runtime.signon import FORM_HTML, DavinciSetup, davinci_flow
 from tests.davinci.runtime.support import evaluator, export, graph, node
 from tests.signon import support
@@ -432,3 +434,44 @@ async def test_redirect_modes_show_html_screens_and_answer_in_the_requests_mode(
         assert any(c.startswith("ST=") for c in posted.headers.get_list("set-cookie"))
     tokens = await support.exchange(admin.client, env, client, query["code"])
     assert tokens.status_code == 200, tokens.text
+
+
+async def test_the_interaction_state_is_sealed_at_rest(admin: Api, env: str, app: Any) -> None:
+    browser, screen, person = await _waiting(admin, env, app)
+    typed = "Typed-Secret-" + "9" * 8
+    try:
+        await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=typed)
+        )
+        done = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+        assert done.status_code == 200
+    finally:
+        await browser.http.aclose()
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        row = await session.get(DavinciInteraction, uuid.UUID(screen["interactionId"]))
+        assert row is not None
+        assert PASSWORD not in row.state_sealed and person["username"] not in row.state_sealed
+        assert screen["interactionToken"] not in row.token_digest
+        state = row.read_state(runtime.sealer)
+    output = state["frames"][0]["results"]["howu8n9hsc"]["output"]
+    assert output["password"] == PASSWORD  # what the flow read, kept for the flow only
+
+
+async def test_a_flow_disabled_mid_interaction_ends_it_with_an_error(
+    admin: Api, env: str, app: Any
+) -> None:
+    client, setup, person = await _setup(admin, env)
+    async with Browser(app, env) as browser:
+        screen = (await _start(browser, client, setup, sdk=True)).json()
+        disabled = await admin.put(
+            f"/environments/{env}/flows/{setup.flow_id}/enabled", json={"enabled": False}
+        )
+        assert disabled.status_code == 200, disabled.text
+        response = await _continue(
+            browser, screen, _submission(screen, username=person["username"], password=PASSWORD)
+        )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalidFlow"

@@ -294,6 +294,9 @@ async def make_rest_api_call(call: NodeCall) -> Result:
         response = await request(method, url, _policy(call), headers=headers, content=content)
     except OutboundError as error:
         return failure("httpRequestFailed", error.message, category="Unexpected", expected=False)
+    except ValueError as error:  # a header or URL httpx cannot encode
+        message = f"The request could not be sent: {error}."
+        return failure("httpRequestFailed", message, category="Unexpected", expected=False)
     output = {
         "statusCode": response.status_code,
         "headers": {"content-type": response.content_type},

@@ -49,7 +49,7 @@ def convert(kind: Any, value: Any) -> Any:
                 return value
             try:
                 return json.loads(as_text(value))
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise _Unconvertible(f"{value!r} is not JSON") from None
     return as_text(value)
 

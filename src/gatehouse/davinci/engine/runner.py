@@ -103,17 +103,26 @@ class FlowRunner:
     async def start(self, state: InteractionState) -> Outcome:
         """Run a new interaction from the entry nodes of its flow."""
         try:
-            graph = await self._graph(state.frame)
+            return await self._start(state)
         except g.GraphError as error:
             return Failed(engine_error("invalidFlow", str(error)), None)
+
+    async def submit(self, state: InteractionState, submission: Submission) -> Outcome:
+        """Give the waiting node what the user submitted and run on."""
+        try:
+            return await self._submit(state, submission)
+        except g.GraphError as error:
+            return Failed(engine_error("invalidFlow", str(error)), None)
+
+    async def _start(self, state: InteractionState) -> Outcome:
+        graph = await self._graph(state.frame)
         entries = graph.entry_nodes()
         if not entries:
             return Failed(engine_error("invalidFlow", "The flow has no node to start from."), None)
         state.frame.queue = [[node_id, {}] for node_id in entries]
         return await self._advance(state)
 
-    async def submit(self, state: InteractionState, submission: Submission) -> Outcome:
-        """Give the waiting node what the user submitted and run on."""
+    async def _submit(self, state: InteractionState, submission: Submission) -> Outcome:
         assert state.waiting is not None
         graph = await self._graph(state.frame)
         node = graph.nodes[state.waiting["nodeId"]]
@@ -123,12 +132,6 @@ class FlowRunner:
         state.waiting = None
         outcome = await self._apply(state, node, await capability.submit(call, submission))
         return outcome if outcome is not None else await self._advance(state)
-
-    async def waiting_node(self, state: InteractionState) -> g.Node | None:
-        if state.waiting is None:
-            return None
-        graph = await self._graph(state.frame)
-        return graph.nodes.get(state.waiting["nodeId"])
 
     # --- the loop ----------------------------------------------------------------------------
 

@@ -34,23 +34,27 @@ def flatten_rich_text(value: str) -> str:
         return value
     try:
         document = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
     if not isinstance(document, list) or not all(
         isinstance(block, dict) and "children" in block for block in document
     ):
         return value
-    return "\n".join(_block_text(block) for block in document)
+    return "\n".join(_block_text(block, 0) for block in document)
 
 
-def _block_text(node: Mapping[str, Any]) -> str:
+def _block_text(node: Mapping[str, Any], depth: int) -> str:
+    if depth > MAX_DEPTH:
+        return ""
     if "text" in node and isinstance(node["text"], str):
         return node["text"]
     if node.get("type") in ("link", "moustache") and isinstance(node.get("data"), str):
         return node["data"]
     children = node.get("children")
     if isinstance(children, list):
-        return "".join(_block_text(child) for child in children if isinstance(child, dict))
+        return "".join(
+            _block_text(child, depth + 1) for child in children if isinstance(child, dict)
+        )
     return ""
 
 

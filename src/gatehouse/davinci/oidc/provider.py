@@ -293,9 +293,8 @@ async def token_response(
         "env": str(row.environment_id),
         **user_claims(user, scopes),
     }
-    policy_name = (row.state.get("globals") or {}).get("policyName")
-    if policy_name:
-        id_claims["acr"] = policy_name
+    if row.policy_name:
+        id_claims["acr"] = row.policy_name
     if row.request.get("nonce"):
         id_claims["nonce"] = row.request["nonce"]
     if sid:

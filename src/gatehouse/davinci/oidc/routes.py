@@ -171,15 +171,14 @@ async def _submit(
         )
         if row.kind not in (service.OIDC, service.AUTHORIZE):
             raise service.refusal("invalidInteraction", "The interaction was not found.", 401)
-        waiting = row.state.get("waiting") or {}
         form = {key: value for key, value in fields.items() if key not in CONTROL_FIELDS}
         progress = await service.submit(
             session,
             runtime,
             row,
             request.cookies[browser.COOKIE],
-            connection_id=waiting.get("connectionId") or "",
-            capability_name=waiting.get("capabilityName") or "",
+            connection_id=None,
+            capability_name=None,
             node_id=fields.get("nodeId"),
             submission=Submission("submit", fields.get("buttonValue") or None, form),
             browser=browser_of(request),

@@ -66,7 +66,7 @@ async def page_response(
                 samesite="lax",
             )
         case Failed(error=error) if progress.rewound:
-            waiting = row.state["waiting"]
+            waiting = progress.state["waiting"]
             response = pages.screen_page(
                 action, str(row.id), waiting["nodeId"], waiting["screen"], error.message
             )

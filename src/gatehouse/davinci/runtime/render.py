@@ -66,9 +66,9 @@ def concise_fields(screen: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def screen_body(
-    row: DavinciInteraction, token: str, auth_base: str, *, concise: bool
+    row: DavinciInteraction, state: dict[str, Any], token: str, auth_base: str, *, concise: bool
 ) -> dict[str, Any]:
-    waiting = row.state["waiting"]
+    waiting = state["waiting"]
     screen = waiting["screen"]
     links = {"next": {"href": continue_href(auth_base, row.environment_id, waiting)}}
     if concise:
@@ -87,7 +87,7 @@ def screen_body(
                 "components": {"fields": concise_fields(screen)},
             },
         }
-    policy_id = (row.state.get("globals") or {}).get("policyId")
+    policy_id = row.flow_policy_id.hex if row.flow_policy_id else None
     links["self"] = {"href": start_href(auth_base, row.environment_id, policy_id)}
     return {
         **_node_fields(row, waiting),

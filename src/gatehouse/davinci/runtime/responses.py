@@ -63,7 +63,9 @@ async def respond(
     flow_id = row.flow_id.hex
     match outcome:
         case Waiting():
-            body = render.screen_body(row, progress.token, auth_base, concise=is_sdk(request))
+            body = render.screen_body(
+                row, progress.state, progress.token, auth_base, concise=is_sdk(request)
+            )
             response: Response = JSONResponse(body, headers=NO_STORE)
         case Failed(error=error, node=node):
             response = error_response(row, error, node_fields(node, flow_id))

@@ -108,7 +108,7 @@ async def _json_body(request: Request, *, required: bool) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise refusal("invalidRequest", "The request body is not JSON.") from None
     if not isinstance(data, dict):
         raise refusal("invalidRequest", "The request body must be a JSON object.")

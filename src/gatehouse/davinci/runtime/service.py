@@ -63,6 +63,7 @@ def refusal(code: str, message: str, status: int = 400) -> InteractionError:
 class Progress:
     interaction: DavinciInteraction
     token: str
+    state: dict[str, Any]  # the interaction's state now (as stored)
     outcome: Outcome
     effects: Effects
     rewound: bool = False  # the flow failed after a screen: the interaction still waits on it
@@ -142,8 +143,8 @@ async def start(
         flow_id=uuid.UUID(flow.flow_id),
         flow_policy_id=uuid.UUID(policy.id) if policy is not None else None,
         application_id=application_id,
+        policy_name=policy.name if policy is not None else None,
         request=request,
-        state={},
         amr=[],
         created_at=now,
         updated_at=now,
@@ -167,11 +168,12 @@ async def start(
     )
     ctx = _context(db, runtime, environment_id, browser, flow.settings)
     outcome = await FlowRunner(ctx).start(state)
-    row.state = state.to_json()
+    stored = state.to_json()
+    row.write_state(runtime.sealer, stored)
     _settle(row, outcome)
     db.add(row)
     await db.flush()
-    return Progress(row, token, outcome, ctx.effects)
+    return Progress(row, token, stored, outcome, ctx.effects)
 
 
 async def load(
@@ -214,19 +216,24 @@ async def submit(
     row: DavinciInteraction,
     token: str,
     *,
-    connection_id: str,
-    capability_name: str,
+    connection_id: str | None,
+    capability_name: str | None,
     node_id: Any,
     submission: Submission,
     browser: Browser,
 ) -> Progress:
-    state = InteractionState.from_json(row.state)
+    """`connection_id` and `capability_name` come from the continue URL (None: a page of the
+    interaction, which can only be for the waiting node)."""
+    stored = row.read_state(runtime.sealer)
+    state = InteractionState.from_json(stored)
     waiting = state.waiting
     if waiting is None:
         raise refusal("interactionNotWaiting", "The interaction is not waiting for input.")
     if node_id != waiting["nodeId"]:
         raise refusal("invalidNode", "The node id is not the one the interaction waits on.")
-    if capability_name != waiting["capabilityName"] or connection_id != waiting["connectionId"]:
+    if (capability_name, connection_id) != (None, None) and (
+        capability_name != waiting["capabilityName"] or connection_id != waiting["connectionId"]
+    ):
         raise refusal(
             "invalidCapability",
             "The connection or capability is not the one the interaction waits on.",
@@ -236,10 +243,11 @@ async def submit(
     outcome = await FlowRunner(ctx).submit(state, submission)
     row.expires_at = clock.now() + timedelta(seconds=runtime.settings.flow_idle_seconds)
     if isinstance(outcome, Failed):
-        return Progress(row, token, outcome, ctx.effects, rewound=True)
-    row.state = state.to_json()
+        return Progress(row, token, stored, outcome, ctx.effects, rewound=True)
+    stored = state.to_json()
+    row.write_state(runtime.sealer, stored)
     _settle(row, outcome)
-    return Progress(row, token, outcome, ctx.effects)
+    return Progress(row, token, stored, outcome, ctx.effects)
 
 
 def _settle(row: DavinciInteraction, outcome: Outcome) -> None:
@@ -288,12 +296,11 @@ async def sign_on(
         current=current,
     )
     row.user_id, row.session_id, row.amr = user_id, session.id, sorted(session.amr)
-    state = row.state.get("globals") or {}
     authentication = Authentication(
         user_id=str(user_id),
         session_id=str(session.id),
         auth_time=int(clock.as_utc(session.authenticated_at).timestamp()),
-        acr=state.get("policyName"),
+        acr=row.policy_name,
         amr=tuple(session.amr),
     )
     return session, secret, authentication

@@ -2,7 +2,7 @@
 
 Revision ID: d2_davinci_runtime
 Revises: d1_davinci
-Create Date: 2026-12-02 06:27:52.279731
+Create Date: 2026-12-02 06:41:36.807976
 """
 
 from collections.abc import Sequence
@@ -29,8 +29,9 @@ def upgrade() -> None:
         sa.Column("flow_id", sa.Uuid(), nullable=False),
         sa.Column("flow_policy_id", sa.Uuid(), nullable=True),
         sa.Column("application_id", sa.Uuid(), nullable=True),
+        sa.Column("policy_name", sa.String(length=256), nullable=True),
         sa.Column("request", sa.JSON(), nullable=False),
-        sa.Column("state", sa.JSON(), nullable=False),
+        sa.Column("state_sealed", sa.Text(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("session_id", sa.Uuid(), nullable=True),
         sa.Column("amr", sa.JSON(), nullable=False),
