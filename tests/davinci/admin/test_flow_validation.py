@@ -153,3 +153,22 @@ def test_strongly_connected_components() -> None:
     assert components == {frozenset("abc"), frozenset("d"), frozenset("e")}
     chain = {str(i): [str(i + 1)] for i in range(5000)} | {"5000": []}
     assert len(list(strongly_connected(chain))) == 5001
+
+
+async def test_a_required_property_left_empty_is_a_warning(admin: Api, env: str) -> None:
+    flow = await create_flow(
+        admin,
+        env,
+        graph_data=graph(
+            [
+                node("empty", "httpConnector", "customHtmlMessage", message=""),
+                node("given", "httpConnector", "customHtmlMessage", message="Hi"),
+            ]
+        ),
+    )
+    result = await validate(admin, env, flow["id"])
+    missing = [
+        e for e in result["graphData"]["allLinterErrors"] if e["code"] == "dv-wr-property-001"
+    ]
+    assert [(e["nodeId"], e["type"]) for e in missing] == [("empty", "warning")]
+    assert "message" in missing[0]["message"] and result["dvlinterErrorCount"] == 0

@@ -5,7 +5,8 @@ or whose capabilityName that connector lacks; an edge whose source or target is 
 error names the edge's existing end, or the edge id when neither exists); a cycle none of whose
 nodes pauses for the user (it would loop forever). Warnings: a node naming a connection
 (connector instance) that does not exist in the environment (the runtime then runs the
-connector with no connection properties).
+connector with no connection properties); a node without a value for a property its capability
+requires.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatehouse.davinci.connectors import catalog
+from gatehouse.davinci.connectors.catalog import CapabilitySpec
 
 CONNECTOR_NODES = ("CONNECTION", "ANNOTATION")
 
@@ -132,6 +134,8 @@ def _connector_errors(
                 flow_id,
                 node_id,
             )
+        else:
+            yield from _missing_properties(flow_id, node_id, data, spec.capabilities[capability])
         connection = str(data.get("connectionId") or "")
         if data.get("nodeType") == "CONNECTION" and connection and connection not in connection_ids:
             yield LinterError(
@@ -139,6 +143,28 @@ def _connector_errors(
                 f"Connection '{connection}' does not exist in this environment.",
                 "warning",
                 "Create the connector instance, or pick an existing one for the node.",
+                flow_id,
+                node_id,
+            )
+
+
+def _missing_properties(
+    flow_id: str, node_id: str, data: dict[str, Any], capability: CapabilitySpec
+) -> Iterator[LinterError]:
+    properties = data.get("properties")
+    given = properties if isinstance(properties, dict) else {}
+    for name, description in capability.properties.items():
+        if not description.get("required"):
+            continue
+        value = given.get(name)
+        if isinstance(value, dict):
+            value = value.get("value")
+        if value in (None, "", []):
+            yield LinterError(
+                "dv-wr-property-001",
+                f"The node has no value for the required property '{name}'.",
+                "warning",
+                f"Set '{name}' on the node.",
                 flow_id,
                 node_id,
             )
