@@ -265,7 +265,17 @@ async def test_a_distributed_flow_cannot_be_deleted(admin: Api, env: str) -> Non
     href = f"/environments/{env}/flows/{flow['id']}"
     assert_error(await admin.delete(href), 400, "REQUEST_FAILED")
     assert (await admin.get(href)).status_code == 200
+    # a version a policy pins cannot go either, once it is neither current nor deployed
+    await admin.put(href, json={"name": "v2"})
+    await admin.post(href, content=b"", media_type=DEPLOY)
+    await admin.put(href, json={"name": "v3"})
+    pinned = await create_policy(
+        admin, env, dv_app["id"], flowDistributions=[{"id": flow["id"], "version": 1}]
+    )
+    assert_error(await admin.delete(f"{href}/versions/1"), 400, "REQUEST_FAILED")
     policy_href = f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies"
+    assert (await admin.delete(f"{policy_href}/{pinned['id']}")).status_code == 204
+    assert (await admin.delete(f"{href}/versions/1")).status_code == 204
     assert (await admin.delete(f"{policy_href}/{policy['id']}")).status_code == 204
     assert (await admin.delete(href)).status_code == 204
 

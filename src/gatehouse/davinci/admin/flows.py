@@ -197,16 +197,24 @@ async def replace_flow(session: AsyncSession, flow: DavinciFlow, data: FlowBody)
     return flow
 
 
-async def delete_flow(session: AsyncSession, flow: DavinciFlow) -> None:
-    """A flow that a flow policy distributes to cannot be deleted (400 REQUEST_FAILED)."""
+async def _refuse_if_distributed(
+    session: AsyncSession, flow: DavinciFlow, version: int | None, what: str
+) -> None:
+    """400 REQUEST_FAILED when a flow policy distributes to the flow (at `version`, if given)."""
     policies = await session.scalars(
         sa.select(DavinciFlowPolicy).where(DavinciFlowPolicy.environment_id == flow.environment_id)
     )
     for policy in policies:
-        if any(item.get("id") == flow.id.hex for item in policy.flow_distributions):
-            raise request_failed(
-                f"The flow is used by the flow policy '{policy.name}' ({policy.id.hex})."
-            )
+        for item in policy.flow_distributions:
+            if item.get("id") == flow.id.hex and version in (None, item.get("version")):
+                raise request_failed(
+                    f"{what} is used by the flow policy '{policy.name}' ({policy.id.hex})."
+                )
+
+
+async def delete_flow(session: AsyncSession, flow: DavinciFlow) -> None:
+    """A flow that a flow policy distributes to cannot be deleted (400 REQUEST_FAILED)."""
+    await _refuse_if_distributed(session, flow, None, "The flow")
     await session.delete(flow)
     await session.flush()
 
@@ -275,6 +283,7 @@ async def delete_version(
         raise request_failed("The current version of a flow cannot be deleted.")
     if version.version == flow.deployed_version:
         raise request_failed("The deployed version of a flow cannot be deleted.")
+    await _refuse_if_distributed(session, flow, version.version, "The version")
     await session.delete(version)
     await session.flush()
 
