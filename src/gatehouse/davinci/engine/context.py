@@ -47,7 +47,6 @@ class Effects:
 
     session_secret: str | None = None  # a session was established: the new ST cookie value
     session_id: uuid.UUID | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

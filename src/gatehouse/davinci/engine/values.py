@@ -107,14 +107,3 @@ def resolve(value: Any, lookup: Lookup, depth: int = 0) -> Any:
 def render_html(template: str, lookup: Lookup) -> str:
     """An administrator's HTML template with each reference replaced by its value, escaped."""
     return REFERENCE.sub(lambda match: html.escape(as_text(lookup(match.group(1)))), template)
-
-
-def references(value: Any) -> list[str]:
-    """The paths a property value refers to (for validation and tests)."""
-    if isinstance(value, str):
-        return REFERENCE.findall(flatten_rich_text(value))
-    if isinstance(value, list):
-        return [path for item in value for path in references(item)]
-    if isinstance(value, dict):
-        return [path for item in value.values() for path in references(item)]
-    return []
