@@ -475,3 +475,43 @@ async def test_a_flow_disabled_mid_interaction_ends_it_with_an_error(
         )
     assert response.status_code == 400
     assert response.json()["code"] == "invalidFlow"
+
+
+async def test_an_imported_export_runs_with_its_variables(admin: Api, env: str) -> None:
+    """full-basic-vars: its flow variables are saved, its company variable shown, and the call
+    of a sub-flow the export does not contain fails on the screen, which stays."""
+    policy_id = await _imported_policy(admin, env, "full-basic-vars.json")
+    policy = (await admin.get(f"/environments/{env}/flowPolicies/{policy_id}")).json()
+    application = (
+        await admin.get(f"/environments/{env}/davinciApplications/{policy['application']['id']}")
+    ).json()
+    http = admin.client
+    started = await http.post(
+        f"/{env}/davinci/policy/{policy_id}/start",
+        headers={"X-SK-API-KEY": application["apiKey"]["value"], **SDK},
+    )
+    assert started.status_code == 200, started.text
+    screen = started.json()
+    assert screen["capabilityName"] == "customHtmlMessage" and screen["id"] == "1u2m5vzr49"
+    assert screen["form"]["components"]["fields"][0] == {
+        "type": "LABEL",
+        "content": "Hello, world?",
+    }
+    listed = (await admin.get(f"/environments/{env}/variables")).json()["_embedded"]["variables"]
+    values = {variable["name"]: variable.get("value") for variable in listed}
+    assert values["fdgdfgfdg"] == "fdgdfgfdgValue" and values["test123"] == 5
+    body = {
+        "id": screen["id"],
+        "eventName": "continue",
+        "interactionId": screen["interactionId"],
+        "parameters": {"eventType": "submit", "data": {"actionKey": "continue", "formData": {}}},
+    }
+    headers = {
+        "interactionId": screen["interactionId"],
+        "interactionToken": screen["interactionToken"],
+    }
+    for _ in range(2):  # the failure leaves the interaction on the message
+        failed = await http.post(screen["_links"]["next"]["href"], json=body, headers=headers)
+        assert failed.status_code == 400, failed.text
+        assert failed.json()["code"] == "subFlowNotFound"
+        assert failed.json()["id"] == "kq5ybvwvro"
