@@ -399,6 +399,11 @@ async def test_api_started_policy_needs_the_api_key_and_returns_the_success_resp
     assert missing.status_code == 401
     not_json = await http.post(url, content=b"[1]", headers={"X-SK-API-KEY": key})
     assert not_json.status_code == 400 and not_json.json()["code"] == "invalidRequest"
+    headless = f"/orchestrate/v1/company/{env}/policy/{setup.policy_id}/start"
+    again = await http.post(headless, json={"a": "1", "name": "bob"}, headers={"X-SK-API-KEY": key})
+    assert again.status_code == 200 and again.json()["additionalProperties"] == {
+        "greeting": "hi bob"
+    }
 
 
 def _hidden(page: str, name: str) -> str:

@@ -3,9 +3,10 @@
 - `POST /{envId}/davinci/connections/{connectionId}/capabilities/{capabilityName}`: continue an
   interaction (headers `interactionId`, `interactionToken`; body `{id, eventName, interactionId,
   parameters: {eventType, data: {actionKey, formData}}}`);
-- `POST /{envId}/davinci/policy/{policyId}/start`: start a flow policy from a server (header
-  `X-SK-API-KEY`: the API key of the DaVinci application owning the policy; optional JSON body:
-  the flow's input parameters).
+- `POST /{envId}/davinci/policy/{policyId}/start`, and DaVinci's headless form
+  `POST {orchestratePath}/company/{envId}/policy/{policyId}/start`: start a flow policy from a
+  server (header `X-SK-API-KEY`: the API key of the DaVinci application owning the policy;
+  optional JSON body: the flow's input parameters).
 
 Answers are the bodies of `render` (verbose, or concise with `X-Requested-With: ping-sdk`). Every
 refusal is a DaVinci error and changes nothing: a missing or wrong token, another interaction's
@@ -186,6 +187,11 @@ async def continue_interaction(
 
 @router.post(
     "/{environment_id}/davinci/policy/{policy_id}/start",
+    responses=RESPONSES,
+    openapi_extra=START_DOC,
+)
+@router.post(
+    "/orchestrate/v1/company/{environment_id}/policy/{policy_id}/start",
     responses=RESPONSES,
     openapi_extra=START_DOC,
 )
