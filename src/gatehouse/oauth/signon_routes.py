@@ -6,6 +6,8 @@
   already satisfies the policy the flow completes at once and the response goes straight back to
   the client (pi.flow: the COMPLETED flow, to resume). prompt=none never shows a page: it completes
   from the session or answers login_required / interaction_required.
+- an application assigned to a DaVinci flow policy (or whose acr_values name one) runs that
+  policy's flow instead (gatehouse.davinci.runtime.authorize).
 - resume completes a COMPLETED flow: it sets the ST session cookie, issues the response
   (oauth.issuance) and uses the flow up; a FAILED flow answers access_denied to the client.
 - signoff ends the browser's session (and its refresh tokens), then goes to a registered
