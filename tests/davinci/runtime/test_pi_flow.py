@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gatehouse.app import create_app
 from gatehouse.common import clock
 from gatehouse.davinci.runtime.models import DavinciInteraction
+from gatehouse.settings import Settings
 from tests.davinci.runtime.signon import FORM_HTML, DavinciSetup, davinci_flow
 from tests.davinci.runtime.support import evaluator, export, graph, node
 from tests.signon import support
@@ -520,3 +522,23 @@ async def test_an_imported_export_runs_with_its_variables(admin: Api, env: str) 
         assert failed.status_code == 400, failed.text
         assert failed.json()["code"] == "subFlowNotFound"
         assert failed.json()["id"] == "kq5ybvwvro"
+
+
+async def test_another_process_resumes_the_interaction(
+    admin: Api, env: str, app: Any, settings: Settings
+) -> None:
+    """Everything an interaction needs is in the database: a second app (another node of a
+    cluster, same database and secret key) takes the continue request."""
+    client, setup, person = await _setup(admin, env)
+    async with Browser(app, env) as first:
+        screen = (await _start(first, client, setup, sdk=True)).json()
+    other = create_app(settings)
+    try:
+        async with Browser(other, env) as second:
+            done = await _continue(
+                second, screen, _submission(screen, username=person["username"], password=PASSWORD)
+            )
+        assert done.status_code == 200, done.text
+        assert done.json()["authorizeResponse"]["code"]
+    finally:
+        await other.state.runtime.engine.dispose()
