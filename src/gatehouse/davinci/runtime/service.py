@@ -238,7 +238,8 @@ async def submit(
             "invalidCapability",
             "The connection or capability is not the one the interaction waits on.",
         )
-    flow = await DatabaseFlows(db, row.environment_id).load(state.frames[0].flow_id, None)
+    main = state.frames[0]
+    flow = await DatabaseFlows(db, row.environment_id).load(main.flow_id, main.version)
     ctx = _context(db, runtime, row.environment_id, browser, flow.settings if flow else {})
     outcome = await FlowRunner(ctx).submit(state, submission)
     row.expires_at = clock.now() + timedelta(seconds=runtime.settings.flow_idle_seconds)
