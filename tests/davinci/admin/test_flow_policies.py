@@ -101,7 +101,8 @@ async def test_policy_crud(admin: Api, env: str) -> None:
         (lambda flow_id: [{"id": flow_id, "version": 7}], "flowDistributions[0].version"),
         (lambda flow_id: [{"version": 1}], "flowDistributions.id"),
         (lambda flow_id: [{"id": flow_id, "version": 1.5}], "flowDistributions[0].version"),
-        (lambda flow_id: [{"id": flow_id, "version": -2}], "flowDistributions[0].version"),
+        (lambda flow_id: [{"id": flow_id, "version": -2}], "flowDistributions.version"),
+        (lambda flow_id: [{"id": flow_id, "version": 1e20}], "flowDistributions.version"),
         (
             lambda flow_id: [{"id": flow_id, "version": 1, "weight": 101}],
             "flowDistributions.weight",

@@ -186,6 +186,16 @@ async def test_lookup_reads_company_and_flow_values_and_writes_mutable_ones(
             {"name": "v", "context": "company", "dataType": "string", "mutable": True, "min": -1},
             "min",
         ),
+        (
+            {
+                "name": "v",
+                "context": "company",
+                "dataType": "number",
+                "mutable": True,
+                "max": 10**12,
+            },
+            "max",
+        ),
     ],
 )
 async def test_create_rejects_bad_input(

@@ -149,7 +149,7 @@ async def _distributions(
         if flow is None or flow.environment_id != environment_id:
             problems.append(Detail("INVALID_VALUE", "No such flow in this environment.", target))
             continue
-        if item.version != int(item.version) or item.version < -1:
+        if item.version != int(item.version):
             problems.append(
                 Detail(
                     "INVALID_VALUE", "version must be -1 or a version number", f"{target}.version"

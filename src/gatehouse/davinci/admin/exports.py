@@ -25,6 +25,7 @@ from gatehouse.common.errors import Detail, invalid_data
 from gatehouse.common.ids import new_id
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.davinci.admin.flows import connector_ids, get_version_number, new_flow, save_version
+from gatehouse.davinci.admin.schemas import MAX_INT
 from gatehouse.davinci.admin.validation import data_of, nodes_of
 from gatehouse.davinci.lookup import parse_id
 from gatehouse.davinci.models import DavinciFlow, DavinciFlowVersion, DavinciVariable
@@ -416,4 +417,7 @@ async def _import_variable(
 
 
 def _integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An integer that fits a 32-bit column, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT:
+        return value
+    return None

@@ -28,6 +28,7 @@ FlowDescription = Annotated[str, StringConstraints(max_length=1024)]
 GrantType = Literal["authorizationCode", "clientCredentials", "implicit"]
 OAuthScope = Literal["openid", "profile", "offline_access", "flow_analytics"]
 Uri = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+MAX_INT = 2_147_483_647  # a 32-bit integer column
 
 # --- DaVinci applications -------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class IdRef(RequestModel):
 
 class FlowDistribution(RequestModel):
     id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    version: float
+    version: Annotated[float, Field(ge=-1, le=1_000_000_000)]
     weight: Annotated[float, Field(ge=0, le=100)] | None = None
     ip: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
     success_nodes: list[IdRef] | None = Field(default=None, alias="successNodes")
@@ -320,8 +321,8 @@ class VariableBody(RequestModel):
     mutable: bool
     display_name: DavinciName | None = Field(default=None, alias="displayName")
     flow: IdRef | None = None
-    min: Annotated[int, Field(ge=0)] = 0
-    max: Annotated[int, Field(ge=0)] = 2000
+    min: Annotated[int, Field(ge=0, le=MAX_INT)] = 0
+    max: Annotated[int, Field(ge=0, le=MAX_INT)] = 2000
     value: bool | int | float | str | dict[str, Any] | list[Any] | None = None
 
 
