@@ -47,6 +47,18 @@ EXPORT = "application/vnd.pingidentity.flowversion.export+json"
 GRAPH = {"elements": {"nodes": [], "edges": []}}
 VARIABLE = {"name": "v2", "context": "company", "dataType": "number", "mutable": True}
 INSTANCE = {"name": "i", "connector": {"id": "httpConnector"}, "properties": {}}
+LEGACY = {
+    "context": "company",
+    "name": "x##SK##company",
+    "fields": {
+        "type": "number",
+        "displayName": "X",
+        "mutable": True,
+        "min": 0,
+        "max": 9,
+        "value": 1,
+    },
+}
 Target = tuple[str, str, dict[str, Any], str]
 
 
@@ -76,7 +88,7 @@ async def _targets(admin: Api, env: str) -> list[Target]:
             JSON,
         ),
         ("POST", f"{base}/flows", {**flow_body, "settings": {}, "inputSchema": []}, JSON),
-        ("POST", f"{base}/flows", {**export, "versionId": 1, "variables": []}, IMPORT),
+        ("POST", f"{base}/flows", {**export, "versionId": 1, "variables": [LEGACY]}, IMPORT),
         ("POST", f"{base}/flows", {"flows": [export]}, IMPORT),
         ("PUT", flow_href, flow_body, JSON),
         ("POST", flow_href, {"graphData": GRAPH}, VALIDATE),

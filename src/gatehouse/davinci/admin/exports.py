@@ -382,9 +382,10 @@ async def _import_variable(
     if not isinstance(legacy, dict):
         return
     context = legacy.get("context")
-    name = str(legacy.get("name") or "").split(SEPARATOR)[0]
+    raw_name = legacy.get("name")
+    name = raw_name.split(SEPARATOR)[0] if isinstance(raw_name, str) else ""
     fields = legacy.get("fields") if isinstance(legacy.get("fields"), dict) else {}
-    if context not in VARIABLE_CONTEXTS or not name:
+    if not isinstance(context, str) or context not in VARIABLE_CONTEXTS or not name:
         return
     flow_id = flow.id if context == "flow" else None
     if flow_id is None:
@@ -398,7 +399,9 @@ async def _import_variable(
         )
         if existing is not None:
             return
-    data_type = fields.get("type") if fields.get("type") in VARIABLE_TYPES else "string"
+    declared = fields.get("type")
+    data_type = declared if isinstance(declared, str) and declared in VARIABLE_TYPES else "string"
+    display_name = fields.get("displayName")
     variable = DavinciVariable(
         id=new_id(),
         environment_id=flow.environment_id,
@@ -406,12 +409,15 @@ async def _import_variable(
         context=context,
         data_type=data_type,
         mutable=fields.get("mutable") is True,
-        display_name=str(fields.get("displayName") or "")[:256],
+        display_name=display_name[:256] if isinstance(display_name, str) else "",
         flow_id=flow_id,
         minimum=_integer(fields.get("min")),
         maximum=_integer(fields.get("max")),
     )
-    variable.set_value(sealer, fields.get("value"))
+    value = fields.get("value")
+    if data_type == "secret" and not isinstance(value, str):
+        value = None
+    variable.set_value(sealer, value)
     session.add(variable)
     await session.flush()
 
