@@ -308,3 +308,44 @@ async def test_deleting_an_application_removes_its_policies_and_their_assignment
         )
     # the flow is no longer distributed, so it can go
     assert (await admin.delete(f"/environments/{env}/flows/{flow['id']}")).status_code == 204
+
+
+async def test_policy_events_count_the_runs_of_each_flow(admin: Api, env: str) -> None:
+    done = await create_flow(
+        admin,
+        env,
+        name="Done",
+        graph_data=graph([node("ok", "httpConnector", "createSuccessResponse")]),
+    )
+    await admin.post(f"/environments/{env}/flows/{done['id']}", content=b"", media_type=DEPLOY)
+    waits = await deployed_flow(admin, env, "Waits")
+    dv_app = await create_app(admin, env)
+    policy = await create_policy(
+        admin,
+        env,
+        dv_app["id"],
+        flowDistributions=[{"id": done["id"], "version": -1}],
+    )
+    href = f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies/{policy['id']}"
+    empty = await admin.get(f"{href}/events")
+    assert empty.status_code == 200 and empty.json()["_embedded"]["events"] == []
+    start = f"/{env}/davinci/policy/{policy['id']}/start"
+    headers = {"X-SK-API-KEY": dv_app["apiKey"]["value"]}
+    for _ in range(2):
+        assert (await admin.client.post(start, json={}, headers=headers)).status_code == 200
+    await admin.put(href, json={"flowDistributions": [{"id": waits["id"], "version": -1}]})
+    paused = await admin.client.post(start, json={}, headers=headers)
+    assert paused.status_code == 200, paused.text
+    events = (await admin.get(f"{href}/events")).json()["_embedded"]["events"]
+    by_flow = {item["flow"]["id"]: item for item in events}
+    assert by_flow[done["id"]]["totalCount"] == 2 and by_flow[done["id"]]["successCount"] == 2
+    assert by_flow[waits["id"]]["totalCount"] == 1 and by_flow[waits["id"]]["successCount"] == 0
+    assert len(by_flow[done["id"]]["events"]) == 2
+    assert all(event["timestamp"].endswith("Z") for event in by_flow[done["id"]]["events"])
+    assert_error(
+        await admin.get(
+            f"/environments/{env}/davinciApplications/{dv_app['id']}/flowPolicies/{uuid.uuid4().hex}/events"
+        ),
+        404,
+        "NOT_FOUND",
+    )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gatehouse.access.dependencies import Admin, admin
-from gatehouse.common import hal
+from gatehouse.common import clock, hal
 from gatehouse.common.bodies import JSON, body_doc, read_model
 from gatehouse.common.schemas import Collection, ref
 from gatehouse.davinci.admin import applications as service
@@ -234,3 +234,27 @@ async def read_platform_policy(
         trigger=policy.trigger,
     )
     return hal.ok(hal.resource(view, ctx.href(f"/flowPolicies/{policy.id.hex}")))
+
+
+@router.get(POLICY + "/events", responses={200: {"model": Collection}})
+async def read_policy_events(
+    application_id: str, policy_id: str, ctx: Admin = admin("davinci:read")
+) -> hal.HalResponse:
+    """Per flow the policy ran: totalCount and successCount of its runs, and the latest runs."""
+    app = await service.get_application(ctx.session, ctx.environment_id, application_id)
+    policy = await service.get_policy(ctx.session, app, policy_id)
+    items = [
+        {
+            "environment": ref(policy.environment_id),
+            "flow": {"id": flow.flow_id.hex},
+            "totalCount": flow.total,
+            "successCount": flow.succeeded,
+            "events": [
+                {"id": str(run_id), "timestamp": clock.isoformat(started)}
+                for run_id, started in flow.latest
+            ],
+        }
+        for flow in await service.policy_events(ctx.session, policy)
+    ]
+    href = ctx.href(f"/davinciApplications/{app.id.hex}/flowPolicies/{policy.id.hex}/events")
+    return hal.ok(hal.collection("events", items, href))

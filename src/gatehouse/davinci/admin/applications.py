@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from gatehouse.davinci.models import (
     DavinciFlowPolicy,
     DavinciFlowVersion,
 )
+from gatehouse.davinci.runtime.models import COMPLETED, DavinciInteraction
 
 INVALID = "The request could not be completed. One or more validation errors were in the request."
 
@@ -214,3 +217,43 @@ async def replace_policy(
 async def delete_policy(session: AsyncSession, policy: DavinciFlowPolicy) -> None:
     await session.delete(policy)
     await session.flush()
+
+
+@dataclass(frozen=True)
+class FlowEvents:
+    """What a flow policy ran of one flow: runs (interactions) started, completed, the latest."""
+
+    flow_id: uuid.UUID
+    total: int
+    succeeded: int
+    latest: list[tuple[uuid.UUID, datetime]]
+
+
+async def policy_events(
+    session: AsyncSession, policy: DavinciFlowPolicy, latest: int = 100
+) -> list[FlowEvents]:
+    """Per flow the policy started, the count of runs, of completed runs, and the `latest` runs
+    (id and start time, newest first), from the runtime's interactions."""
+    counts = await session.execute(
+        sa.select(
+            DavinciInteraction.flow_id,
+            sa.func.count(),
+            sa.func.count().filter(DavinciInteraction.status == COMPLETED),
+        )
+        .where(DavinciInteraction.flow_policy_id == policy.id)
+        .group_by(DavinciInteraction.flow_id)
+        .order_by(DavinciInteraction.flow_id)
+    )
+    found = []
+    for flow_id, total, succeeded in counts:
+        runs = await session.execute(
+            sa.select(DavinciInteraction.id, DavinciInteraction.created_at)
+            .where(
+                DavinciInteraction.flow_policy_id == policy.id,
+                DavinciInteraction.flow_id == flow_id,
+            )
+            .order_by(DavinciInteraction.created_at.desc(), DavinciInteraction.id)
+            .limit(latest)
+        )
+        found.append(FlowEvents(flow_id, total, succeeded, [(row[0], row[1]) for row in runs]))
+    return found
