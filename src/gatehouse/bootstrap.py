@@ -34,6 +34,7 @@ WORKER_ROLES = (
     ("Environment Admin", ENVIRONMENT),
     ("Identity Data Admin", ENVIRONMENT),
     ("Client Application Developer", ENVIRONMENT),
+    ("DaVinci Admin", ENVIRONMENT),
 )
 
 

@@ -2,6 +2,13 @@
 
 from gatehouse.access.routes import router as access
 from gatehouse.applications.routes import router as applications
+from gatehouse.davinci.admin.application_routes import router as davinci_applications
+from gatehouse.davinci.admin.assignment_routes import router as flow_policy_assignments
+from gatehouse.davinci.admin.connector_routes import router as davinci_connectors
+from gatehouse.davinci.admin.flow_routes import router as davinci_flows
+from gatehouse.davinci.admin.variable_routes import router as davinci_variables
+from gatehouse.davinci.oidc.routes import router as davinci_oidc
+from gatehouse.davinci.runtime.routes import router as davinci_runtime
 from gatehouse.directory.groups.routes import router as groups
 from gatehouse.directory.password_policies.routes import router as password_policies
 from gatehouse.directory.passwords.routes import router as passwords
@@ -51,6 +58,13 @@ ROUTERS = [
     notifications,
     notification_templates,
     notification_settings,
+    davinci_applications,
+    davinci_flows,
+    davinci_connectors,
+    davinci_variables,
+    flow_policy_assignments,
+    davinci_runtime,
+    davinci_oidc,
     ui,
     saml_idp,
     saml_sp,

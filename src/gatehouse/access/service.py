@@ -37,7 +37,12 @@ from gatehouse.directory.models import Group, Population, User
 from gatehouse.environments.models import Environment, Organization
 
 # What PingOne gives the administrator who creates an environment, over that environment.
-CREATOR_ROLES = ("Environment Admin", "Identity Data Admin", "Client Application Developer")
+CREATOR_ROLES = (
+    "Environment Admin",
+    "Identity Data Admin",
+    "Client Application Developer",
+    "DaVinci Admin",
+)
 
 
 async def sync_builtin_roles(session: AsyncSession) -> None:

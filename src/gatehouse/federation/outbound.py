@@ -93,7 +93,7 @@ async def request(
     content: bytes | None = None,
 ) -> OutboundResponse:
     """Send one request under the policy (redirects followed for GET) and read the response.
-    The body is `form` (urlencoded) or `content` (as is)."""
+    The body is `form` (url-encoded) or `content` (raw bytes, its Content-Type in `headers`)."""
     try:
         async with asyncio.timeout(policy.timeout):
             return await _follow(method, url, policy, dict(headers or {}), form, content)
@@ -164,7 +164,7 @@ async def _pinned_request(
         url.copy_with(host=str(address)),
         headers={**headers, "Host": url.netloc.decode("ascii")},
         data=dict(form) if form is not None else None,
-        content=content,
+        content=content if form is None else None,
         extensions=sni,
     )
 

@@ -6,6 +6,8 @@
   already satisfies the policy the flow completes at once and the response goes straight back to
   the client (pi.flow: the COMPLETED flow, to resume). prompt=none never shows a page: it completes
   from the session or answers login_required / interaction_required.
+- an application assigned to a DaVinci flow policy (or whose acr_values name one) runs that
+  policy's flow instead (gatehouse.davinci.runtime.authorize).
 - resume completes a COMPLETED flow: it sets the ST session cookie, issues the response
   (oauth.issuance) and uses the flow up; a FAILED flow answers access_denied to the client.
 - signoff ends the browser's session (and its refresh tokens), then goes to a registered
@@ -28,6 +30,7 @@ from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
+from gatehouse.davinci.runtime import authorize as davinci_authorize
 from gatehouse.environments.models import Environment
 from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
@@ -99,6 +102,9 @@ async def authorize(
         if error.target is None:
             return shown_error(request, error)
         return error_response(error.target, error.error, error.description)
+    davinci = await davinci_authorize.davinci_sign_on(session, request, environment, validated)
+    if davinci is not None:
+        return davinci
     return await _sign_on(session, request, environment, validated)
 
 

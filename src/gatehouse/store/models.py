@@ -3,6 +3,8 @@
 from gatehouse.access import models as access_models
 from gatehouse.applications import models as applications_models
 from gatehouse.crypto import models as crypto_models
+from gatehouse.davinci import models as davinci_models
+from gatehouse.davinci.runtime import models as davinci_runtime_models
 from gatehouse.directory import models as directory_models
 from gatehouse.environments import models as environments_models
 from gatehouse.federation import models as federation_models
@@ -22,6 +24,8 @@ __all__ = [
     "access_models",
     "applications_models",
     "crypto_models",
+    "davinci_models",
+    "davinci_runtime_models",
     "directory_models",
     "environments_models",
     "federation_models",

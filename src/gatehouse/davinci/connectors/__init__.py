@@ -1,0 +1,1 @@
+"""The connectors the DaVinci engine runs."""

@@ -1,0 +1,1 @@
+"""The DaVinci engine: graphs, references, state and the runner."""

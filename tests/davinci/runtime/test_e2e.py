@@ -1,0 +1,516 @@
+"""The username/password DaVinci flow end to end against a real `gatehouse serve`, set up through
+the admin API (DaVinci application, flow, deploy, flow policy, the PingOne application's flow
+policy assignment):
+
+- verbose pi.flow JSON over HTTP (seed 002), the code redeemed with the client secret;
+- concise pi.flow with `X-Requested-With: ping-sdk`, a public client with PKCE, ending in tokens;
+- in Chromium through the DaVinci OpenID provider's authorize endpoint;
+- seed 000: environment B's OPENID_CONNECT identity provider points at environment A's DaVinci
+  endpoints; a user of A signs in to B's application through A's DaVinci flow and gets B's tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from tests.davinci.runtime.signon import DEPLOY, SIGN_ON_GRAPH
+from tests.support.server import Server, running_server
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, _Callback
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Da-Vinci-Sign0n!"
+REDIRECT_URI = "https://app.example.com/callback"
+SDK = {"X-Requested-With": "ping-sdk", "x-requested-platform": "javascript"}
+
+
+@pytest.fixture(scope="module")
+def server(
+    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server whose environments may call each other over http on loopback (seed 000)."""
+    data_dir: Path = tmp_path_factory.mktemp("davinci-server")
+    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
+    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def org(server: Server) -> Iterator[httpx.Client]:
+    token = httpx.post(
+        server.token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=(server.client_id, server.client_secret),
+    ).json()["access_token"]
+    with httpx.Client(
+        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
+        yield client
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+@dataclass
+class Tenant:
+    server: Server
+    env: str
+    api: httpx.Client
+
+    def url(self, path: str) -> str:
+        return f"{self.server.base_url}/{self.env}{path}"
+
+    def user(self, **attributes: Any) -> dict[str, Any]:
+        name = f"ada_{secrets.token_hex(4)}"
+        body = {"username": name, "email": f"{name}@example.com", **attributes}
+        user = ok(self.api.post("/users", json=body), 201)
+        ok(
+            self.api.put(
+                f"/users/{user['id']}/password",
+                json={"value": PASSWORD, "forceChange": False},
+                headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
+            )
+        )
+        return user
+
+    def application(self, redirect_uri: str, *, public: bool = False) -> tuple[str, str | None]:
+        body = {
+            "enabled": True,
+            "name": f"app-{secrets.token_hex(4)}",
+            "type": "SINGLE_PAGE_APP" if public else "WEB_APP",
+            "protocol": "OPENID_CONNECT",
+            "grantTypes": ["AUTHORIZATION_CODE"],
+            "responseTypes": ["CODE"],
+            "redirectUris": [redirect_uri],
+            "tokenEndpointAuthMethod": "NONE" if public else "CLIENT_SECRET_BASIC",
+        }
+        app = ok(self.api.post("/applications", json=body), 201)
+        resources = ok(self.api.get("/resources"))["_embedded"]["resources"]
+        openid = next(r for r in resources if r["name"] == "openid")
+        scopes = ok(self.api.get(f"/resources/{openid['id']}/scopes"))["_embedded"]["scopes"]
+        wanted = [{"id": s["id"]} for s in scopes if s["name"] in ("openid", "profile", "email")]
+        ok(
+            self.api.post(
+                f"/applications/{app['id']}/grants",
+                json={"resource": {"id": openid["id"]}, "scopes": wanted},
+            ),
+            201,
+        )
+        if public:
+            return app["id"], None
+        return app["id"], ok(self.api.get(f"/applications/{app['id']}/secret"))["secret"]
+
+    def davinci(self, **oauth: Any) -> dict[str, Any]:
+        """A DaVinci application (with `oauth` settings), the sign-on flow deployed, and a flow
+        policy running it."""
+        application = ok(self.api.post("/davinciApplications", json={"name": "DaVinci"}), 201)
+        if oauth:
+            application = ok(
+                self.api.put(
+                    f"/davinciApplications/{application['id']}",
+                    json={"name": "DaVinci", "oauth": oauth},
+                )
+            )
+        flow = ok(
+            self.api.post("/flows", json={"name": "Sign on", "graphData": SIGN_ON_GRAPH}), 201
+        )
+        deployed = self.api.post(
+            f"/flows/{flow['id']}", content=b"", headers={"Content-Type": DEPLOY}
+        )
+        assert deployed.status_code == 201, deployed.text
+        policy = ok(
+            self.api.post(
+                f"/davinciApplications/{application['id']}/flowPolicies",
+                json={
+                    "name": "Sign on policy",
+                    "flowDistributions": [{"id": flow["id"], "version": 1, "weight": 100}],
+                },
+            ),
+            201,
+        )
+        return {"application": application, "flow": flow, "policy": policy}
+
+    def assign(self, application_id: str, policy_id: str) -> None:
+        ok(
+            self.api.post(
+                f"/applications/{application_id}/flowPolicyAssignments",
+                json={"flowPolicy": {"id": policy_id}, "priority": 1},
+            ),
+            201,
+        )
+
+
+def tenant(server: Server, org: httpx.Client) -> Tenant:
+    body = {"name": f"dv-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
+    env = ok(org.post("/environments", json=body), 201)["id"]
+    api = httpx.Client(
+        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
+    )
+    return Tenant(server, env, api)
+
+
+def _submission(screen: dict[str, Any], username: str, password: str) -> dict[str, Any]:
+    return {
+        "id": screen["id"],
+        "eventName": screen.get("eventName", "continue"),
+        "interactionId": screen["interactionId"],
+        "parameters": {
+            "eventType": "submit",
+            "data": {
+                "actionKey": "SIGNON",
+                "formData": {"username": username, "password": password},
+            },
+        },
+    }
+
+
+def _continue(
+    agent: httpx.Client, screen: dict[str, Any], body: dict, **headers: str
+) -> httpx.Response:
+    return agent.post(
+        screen["_links"]["next"]["href"],
+        json=body,
+        headers={
+            "interactionId": screen["interactionId"],
+            "interactionToken": screen["interactionToken"],
+            **headers,
+        },
+    )
+
+
+def test_verbose_pi_flow_over_http(server: Server, org: httpx.Client) -> None:
+    a = tenant(server, org)
+    davinci = a.davinci()
+    client_id, secret = a.application(REDIRECT_URI)
+    a.assign(client_id, davinci["policy"]["id"])
+    person = a.user()
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        screen = ok(
+            agent.get(
+                a.url("/as/authorize"),
+                params={
+                    "client_id": client_id,
+                    "response_type": "code",
+                    "response_mode": "pi.flow",
+                    "scope": "openid profile",
+                    "redirect_uri": REDIRECT_URI,
+                    "state": "s-1",
+                },
+            )
+        )
+        assert screen["capabilityName"] == "customHTMLTemplate"
+        assert screen["screen"]["properties"]["customHTML"]["value"].startswith("<div")
+        assert screen["_links"]["next"]["href"].startswith(server.base_url)
+        done = _continue(agent, screen, _submission(screen, person["username"], PASSWORD))
+        body = ok(done)
+        assert body["status"] == "COMPLETED" and body["authorizeResponse"]["state"] == "s-1"
+        assert done.cookies.get("ST") == body["sessionToken"]
+    tokens = ok(
+        httpx.post(
+            a.url("/as/token"),
+            data={
+                "grant_type": "authorization_code",
+                "code": body["authorizeResponse"]["code"],
+                "redirect_uri": REDIRECT_URI,
+            },
+            auth=(client_id, secret or ""),
+        )
+    )
+    keys = KeySet.import_key_set(httpx.get(a.url("/as/jwks")).json())
+    claims = jwt.decode(tokens["id_token"], keys).claims
+    assert claims["sub"] == person["id"] and claims["acr"] == "Sign on policy"
+    assert claims["sid"] == body["session"]["id"]
+
+
+def test_concise_pi_flow_over_http_ends_in_tokens(server: Server, org: httpx.Client) -> None:
+    a = tenant(server, org)
+    davinci = a.davinci()
+    client_id, _ = a.application(REDIRECT_URI, public=True)
+    a.assign(client_id, davinci["policy"]["id"])
+    person = a.user()
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        screen = ok(
+            agent.get(
+                a.url("/as/authorize"),
+                params={
+                    "client_id": client_id,
+                    "response_type": "code",
+                    "response_mode": "pi.flow",
+                    "scope": "openid profile",
+                    "redirect_uri": REDIRECT_URI,
+                    "state": "s-2",
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                },
+                headers={**SDK, "Content-Type": "application/x-www-form-urlencoded"},
+            )
+        )
+        kinds = [field["type"] for field in screen["form"]["components"]["fields"]]
+        assert kinds == ["TEXT", "PASSWORD", "SUBMIT_BUTTON"]
+        wrong = _continue(agent, screen, _submission(screen, person["username"], "wrong"), **SDK)
+        assert wrong.status_code == 400
+        assert wrong.json()["details"][0]["rawResponse"]["code"] == "INVALID_DATA"
+        body = ok(
+            _continue(agent, screen, _submission(screen, person["username"], PASSWORD), **SDK)
+        )
+    assert body["authorizeResponse"]["state"] == "s-2"
+    tokens = ok(
+        httpx.post(
+            a.url("/as/token"),
+            data={
+                "grant_type": "authorization_code",
+                "code": body["authorizeResponse"]["code"],
+                "client_id": client_id,
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier,
+            },
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+        )
+    )
+    assert tokens["access_token"] and tokens["id_token"]
+    info = ok(
+        httpx.get(
+            a.url("/as/userinfo"), headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        )
+    )
+    assert info["sub"] == person["id"]
+
+
+# --- DaVinci as an OpenID provider --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def callback_url() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/callback"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if shutil.which("chromium") is None:
+        pytest.fail("Debian's chromium is missing: apt-get update && apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_chromium_signs_on_through_the_davinci_authorize_endpoint(
+    server: Server, org: httpx.Client, chromium: Any, callback_url: str
+) -> None:
+    a = tenant(server, org)
+    davinci = a.davinci(scopes=["openid", "profile"], redirectUris=[callback_url])
+    application = davinci["application"]
+    person = a.user(name={"given": "Ada", "family": "Lovelace"})
+    query = urlencode(
+        {
+            "client_id": application["id"],
+            "response_type": "code",
+            "scope": "openid profile",
+            "redirect_uri": callback_url,
+            "state": "browser-state",
+            "nonce": "browser-nonce",
+        }
+    )
+    context = chromium.new_context()
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(a.url(f"/davinci/policy/{davinci['policy']['id']}/authorize?{query}"))
+        assert page.title() == "Username/Password Form"
+        page.fill("input[name=username]", person["username"])
+        page.fill("input[name=password]", "not-the-password")
+        page.get_by_role("button", name="Sign On").click()
+        assert page.get_by_role("alert").inner_text() == "The username or password is incorrect."
+        page.fill("input[name=username]", person["username"])
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation(url=re.compile(re.escape(callback_url))):
+            page.get_by_role("button", name="Sign On").click()
+        returned = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    finally:
+        context.close()
+    assert returned["state"] == "browser-state"
+    tokens = ok(
+        httpx.post(
+            a.url("/davinci/token"),
+            data={
+                "grant_type": "authorization_code",
+                "code": returned["code"],
+                "redirect_uri": callback_url,
+            },
+            auth=(application["id"], application["oauth"]["clientSecret"]),
+        )
+    )
+    keys = KeySet.import_key_set(httpx.get(a.url("/davinci/jwks")).json())
+    claims = jwt.decode(tokens["id_token"], keys).claims
+    assert claims["iss"] == a.url("/davinci") and claims["nonce"] == "browser-nonce"
+    assert claims["sub"] == person["id"] and claims["given_name"] == "Ada"
+
+
+def _location(response: httpx.Response) -> str:
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+def _query(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_seed_000_davinci_as_the_identity_provider_of_another_environment(
+    server: Server, org: httpx.Client
+) -> None:
+    a, b = tenant(server, org), tenant(server, org)
+    b_callback = b.url("/rp/callback/openid_connect")
+    davinci = a.davinci(scopes=["openid", "profile"], redirectUris=[b_callback])
+    app_id = davinci["application"]["id"]
+    policy_id = davinci["policy"]["id"]
+    person = a.user(name={"given": "Ada", "family": "Lovelace"})
+
+    population = ok(b.api.post("/populations", json={"name": "DaVinci users"}), 201)["id"]
+    provider = ok(
+        b.api.post(
+            "/identityProviders",
+            json={
+                "description": "PingOne DaVinci is a cloud identity orchestration service that "
+                "acts as an identity provider.",
+                "enabled": True,
+                "name": "PingOne_DaVinci",
+                "type": "OPENID_CONNECT",
+                "clientId": app_id,
+                "clientSecret": davinci["application"]["oauth"]["clientSecret"],
+                "registration": {"population": {"id": population}},
+                "authorizationEndpoint": a.url(f"/davinci/policy/{policy_id}/authorize"),
+                "tokenEndpoint": a.url("/davinci/token"),
+                "userInfoEndpoint": a.url("/davinci/userinfo"),
+                "jwksEndpoint": a.url("/davinci/jwks"),
+                "issuer": a.url("/davinci"),
+                "scopes": ["openid", "profile"],
+                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+                "discoveryEndpoint": a.url("/davinci/.well-known/openid-configuration"),
+                "pkceMethod": "NONE",
+            },
+        )
+    )
+    ok(
+        b.api.post(
+            f"/identityProviders/{provider['id']}/attributes",
+            json={"name": "email", "value": "${providerAttributes.email}", "update": "ALWAYS"},
+        ),
+        201,
+    )
+    client_id, secret = b.application(REDIRECT_URI)
+    policy = ok(b.api.post("/signOnPolicies", json={"name": "Through_DaVinci"}), 201)
+    ok(
+        b.api.post(
+            f"/signOnPolicies/{policy['id']}/actions",
+            json={
+                "priority": 1,
+                "type": "IDENTITY_PROVIDER",
+                "identityProvider": {"id": provider["id"]},
+            },
+        ),
+        201,
+    )
+    ok(
+        b.api.post(
+            f"/applications/{client_id}/signOnPolicyAssignments",
+            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
+        ),
+        201,
+    )
+    discovered = ok(httpx.get(a.url("/davinci/.well-known/openid-configuration")))
+    assert discovered["issuer"] == a.url("/davinci")
+
+    with httpx.Client(follow_redirects=False, timeout=30) as agent:
+        sign_on_page = _location(
+            agent.get(
+                b.url("/as/authorize"),
+                params={
+                    "response_type": "code",
+                    "client_id": client_id,
+                    "redirect_uri": REDIRECT_URI,
+                    "scope": "openid profile email",
+                    "state": "downstream",
+                },
+            )
+        )
+        flow_id = _query(sign_on_page)["flowId"]
+        flow = ok(agent.get(b.url(f"/flows/{flow_id}")))
+        assert flow["status"] == "EXTERNAL_AUTHENTICATION_REQUIRED"
+        upstream = _location(agent.get(flow["_links"]["authenticate"]["href"]))
+        assert upstream.startswith(a.url(f"/davinci/policy/{policy_id}/authorize?"))
+        page = agent.get(upstream)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        posted = agent.post(
+            a.url(f"/davinci/policy/{policy_id}/authorize"),
+            data={
+                "interactionId": _hidden(page.text, "interactionId"),
+                "nodeId": _hidden(page.text, "nodeId"),
+                "buttonValue": "SIGNON",
+                "username": person["username"],
+                "password": PASSWORD,
+            },
+        )
+        callback = _location(posted)
+        assert callback.startswith(b_callback + "?")
+        resume = _location(agent.get(callback))
+        assert resume == b.url(f"/as/resume?flowId={flow_id}")
+        returned = _query(_location(agent.get(resume)))
+    assert returned["state"] == "downstream"
+    tokens = ok(
+        httpx.post(
+            b.url("/as/token"),
+            data={
+                "grant_type": "authorization_code",
+                "code": returned["code"],
+                "redirect_uri": REDIRECT_URI,
+            },
+            auth=(client_id, secret or ""),
+        )
+    )
+    keys = KeySet.import_key_set(httpx.get(b.url("/as/jwks")).json())
+    claims = jwt.decode(tokens["id_token"], keys).claims
+    assert claims["iss"] == b.url("/as") and "fed" in claims["amr"]
+    user = ok(b.api.get(f"/users/{claims['sub']}"))
+    assert user["population"]["id"] == population
+    assert user["username"] == person["id"]  # the upstream subject: A's user id
+    assert user["email"] == person["email"]
+    assert user["identityProvider"] == {"type": "OPENID_CONNECT", "id": provider["id"]}
