@@ -293,7 +293,7 @@ async def _signing_off_client(
     client_id = params.get("client_id")
     hint = params.get("id_token_hint")
     if hint is not None:
-        verified = await verify_signature(session, hint)
+        verified = await verify_signature(session, hint, environment.id)
         issuer = urls_for(request, runtime.settings).issuer(environment.id)
         if verified is None or verified[0] != environment.id or verified[1].get("iss") != issuer:
             raise AuthorizationError(

@@ -46,7 +46,7 @@ async def userinfo(session: AsyncSession, environment: Environment, token: str) 
     """5.3.2: `sub` and the claims the token's scopes release at userinfo. The token must be an
     unexpired, unrevoked access token of this environment for a user who can still sign on,
     with the openid scope."""
-    verified = await verify_access_token(session, token)
+    verified = await verify_access_token(session, token, environment.id)
     if verified is None or verified[0] != environment.id:
         raise bearer_error(401, "invalid_token", "The access token is invalid or has expired.")
     claims = verified[1]

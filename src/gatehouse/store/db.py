@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gatehouse.settings import Settings
+from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
 
 
 def async_url(url: str) -> str:
