@@ -193,7 +193,7 @@ async def authorization_response(
         raise OAuthError("access_denied", "The user cannot sign on.")
     decision = decide(
         list(request.scope),
-        await granted_scopes(session, application.id),
+        await granted_scopes(session, application),
         multiple_resources=allows_multiple_resources(application.config),
     )
     subject = Subject(user, authn.session_id, authn.auth_time, authn.acr, tuple(authn.amr))

@@ -14,6 +14,7 @@ from gatehouse.applications.models import Application
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
 from gatehouse.oauth.claims import USER_INFO, ClaimSources, attributes_of, mappings_of, user_claims
+from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.tokens import verify_access_token
 from gatehouse.resources.defaults import OPENID_CONNECT
@@ -80,10 +81,7 @@ async def _application(
     session: AsyncSession, environment_id: uuid.UUID, client_id: object
 ) -> Application | None:
     application_id = _uuid(client_id)
-    application = await session.get(Application, application_id) if application_id else None
-    if application is None or application.environment_id != environment_id:
-        return None
-    return application
+    return await application_of(session, environment_id, application_id) if application_id else None
 
 
 async def _openid_scopes(

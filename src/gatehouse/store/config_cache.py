@@ -17,13 +17,14 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 
 T = TypeVar("T")
 
@@ -230,3 +231,19 @@ def _store(environment_id: uuid.UUID, version: int, key: Hashable, value: Any) -
 def clear() -> None:
     """Forget every entry (tests that compare cached and uncached reads)."""
     _cache.clear()
+
+
+def detached_copy(row: T) -> T:
+    """A copy of an ORM row that belongs to no session, for a cache: a session's own instances
+    expire when it rolls back. Its column values are copied (JSON deeply), so it shares nothing."""
+    mapper = sa.inspect(type(row))
+    copy = mapper.class_manager.new_instance()
+    for attribute in mapper.column_attrs:
+        setattr(copy, attribute.key, deepcopy(getattr(row, attribute.key)))
+    make_transient_to_detached(copy)
+    return copy  # type: ignore[no-any-return]
+
+
+async def attached(session: AsyncSession, copy: T) -> T:
+    """The session's instance of a cached row, without a query (its state is the cached one)."""
+    return await session.merge(copy, load=False)
