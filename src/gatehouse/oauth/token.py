@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gatehouse.applications.models import Application
 from gatehouse.common import clock
@@ -118,7 +119,7 @@ async def _redeem(session: AsyncSession, code: AuthorizationCode) -> bool:
         .values(redeemed_at=now)
         .execution_options(synchronize_session=False)
     )
-    code.redeemed_at = now
+    set_committed_value(code, "redeemed_at", now)  # written above: no second UPDATE
     return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
@@ -224,7 +225,7 @@ async def _use(session: AsyncSession, token: RefreshToken, application: Applicat
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    token.used_at = now
+    set_committed_value(token, "used_at", now)  # written above: no second UPDATE
     return cast(sa.CursorResult[Any], result).rowcount == 1
 
 

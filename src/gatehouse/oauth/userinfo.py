@@ -60,10 +60,10 @@ async def userinfo(session: AsyncSession, environment: Environment, token: str) 
         raise bearer_error(401, "invalid_token", "The access token is invalid or has expired.")
     granted = await _openid_scopes(session, environment.id, scopes)
     resource_ids = {scope.resource_id for scope in granted}
-    attributes = await attributes_of(session, resource_ids)
+    attributes = await attributes_of(session, environment.id, resource_ids)
     sources = ClaimSources(
         openid_attributes=[row for rows in attributes.values() for row in rows],
-        mappings=await mappings_of(session, application.id),
+        mappings=await mappings_of(session, application),
         scopes=granted,
     )
     return user_claims(user, sources, USER_INFO)
