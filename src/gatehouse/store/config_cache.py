@@ -246,5 +246,6 @@ def detached_copy(row: T) -> T:
 
 
 async def attached(session: AsyncSession, copy: T) -> T:
-    """The session's instance of a cached row, without a query (its state is the cached one)."""
-    return await session.merge(copy, load=False)
+    """The session's instance of a cached row, without a query: a fresh copy of the cached one,
+    so a change the request makes (even inside a JSON value) stays its own."""
+    return await session.merge(detached_copy(copy), load=False)
