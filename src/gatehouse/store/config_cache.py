@@ -2,11 +2,12 @@
 
 `environments.config_version` goes up in the same transaction as any write to a table of
 configuration (TRACKED: applications and their secrets, grants and mappings, resources, scopes and
-attributes, signing keys, sign-on policies, custom user attributes): the session hooks below see every ORM change and every
-bulk INSERT/UPDATE/DELETE on those tables, whatever code or node makes it. A cache entry belongs to
-the version it was read at; every request reads its environment row anyway, so an entry is used
-only while the row still carries that version, and a change committed on any node is seen by every
-node on its next request (no TTL, no messages between nodes).
+attributes, signing keys, sign-on policies, custom user attributes, populations and password
+policies): the session hooks below see every ORM change and every bulk INSERT/UPDATE/DELETE on
+those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
+every request reads its environment row anyway, so an entry is used only while the row still
+carries that version, and a change committed on any node is seen by every node on its next request
+(no TTL, no messages between nodes).
 
 A session that has changed configuration neither reads nor fills the cache: what it sees may yet be
 rolled back.
@@ -52,6 +53,8 @@ TRACKED: dict[str, Owner] = {
     "sign_on_policy_actions": Owner("environment_id"),
     "sign_on_policy_assignments": Owner("environment_id"),
     "schema_attributes": Owner("environment_id"),
+    "populations": Owner("environment_id"),
+    "password_policies": Owner("environment_id"),
 }
 # Columns written on hot paths that no cache holds: changing only these is not a change.
 UNCACHED_COLUMNS: dict[str, set[str]] = {"application_secrets": {"last_used_at"}}
