@@ -121,3 +121,27 @@ async def test_a_rolled_back_change_leaves_the_version(app, env: str) -> None:
             await rotate_signing_key(session, runtime.sealer, uuid.UUID(env))
             raise RuntimeError("roll back")
     assert await version(app, env) == before
+
+
+async def test_policy_changes_bump_the_version(app, admin: Api, env: str) -> None:
+    policies = (await admin.get(f"/environments/{env}/passwordPolicies")).json()
+    basic = next(p for p in policies["_embedded"]["passwordPolicies"] if p["name"] == "Basic")
+    sign_on = (await admin.get(f"/environments/{env}/signOnPolicies")).json()
+    policy_id = sign_on["_embedded"]["signOnPolicies"][0]["id"]
+    changes = [
+        # the previous default is unset by a bulk UPDATE
+        admin.put(
+            f"/environments/{env}/passwordPolicies/{basic['id']}", json={**basic, "default": True}
+        ),
+        admin.post(
+            f"/environments/{env}/signOnPolicies/{policy_id}/actions",
+            json={"type": "LOGIN", "priority": 20},
+        ),
+    ]
+    seen = await version(app, env)
+    for change in changes:
+        response = await change
+        assert response.status_code in (200, 201), response.text
+        now = await version(app, env)
+        assert now > seen, response.request.url
+        seen = now
