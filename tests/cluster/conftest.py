@@ -8,8 +8,10 @@ import asyncio
 import base64
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -29,6 +31,7 @@ def _postgres() -> str | None:
 
 
 POSTGRES = _postgres()
+T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,9 +51,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="module")
 def cluster_database() -> Iterator[str]:
     assert POSTGRES is not None
-    url, name = asyncio.run(create_postgres_database(POSTGRES))
+    url, name = _apart(create_postgres_database(POSTGRES))
     yield url
-    asyncio.run(drop_postgres_database(POSTGRES, name))
+    _apart(drop_postgres_database(POSTGRES, name))
+
+
+def _apart(work: Coroutine[Any, Any, T]) -> T:
+    """On a loop of its own thread: another loop (Playwright's) may be running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 @pytest.fixture(scope="module")
