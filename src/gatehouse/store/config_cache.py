@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 T = TypeVar("T")
 
@@ -243,9 +244,15 @@ def detached_copy(row: T) -> T:
     mapper = sa.inspect(type(row))
     copy = mapper.class_manager.new_instance()
     for attribute in mapper.column_attrs:
-        setattr(copy, attribute.key, deepcopy(getattr(row, attribute.key)))
+        value = getattr(row, attribute.key)
+        # loaded state, as a query leaves it (nothing to flush); only JSON values are mutable
+        set_committed_value(copy, attribute.key, deepcopy(value) if _mutable(value) else value)
     make_transient_to_detached(copy)
     return copy  # type: ignore[no-any-return]
+
+
+def _mutable(value: object) -> bool:
+    return isinstance(value, dict | list)
 
 
 async def attached(session: AsyncSession, copy: T) -> T:
