@@ -19,6 +19,7 @@ from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.tokens import verify_access_token
 from gatehouse.resources.defaults import OPENID_CONNECT
 from gatehouse.resources.models import Resource, ResourceScope
+from gatehouse.store import config_cache
 
 REALM = 'realm="gatehouse"'
 
@@ -87,16 +88,24 @@ async def _application(
 async def _openid_scopes(
     session: AsyncSession, environment_id: uuid.UUID, names: list[str]
 ) -> list[ResourceScope]:
-    rows = await session.scalars(
-        sa.select(ResourceScope)
-        .join(Resource, Resource.id == ResourceScope.resource_id)
-        .where(
-            Resource.environment_id == environment_id,
-            Resource.type == OPENID_CONNECT,
-            ResourceScope.name.in_(names),
+    """The environment's OpenID Connect scopes of these names, read once per configuration version
+    (shared copies: never change them)."""
+    wanted = tuple(sorted(set(names)))
+
+    async def load() -> tuple[ResourceScope, ...]:
+        rows = await session.scalars(
+            sa.select(ResourceScope)
+            .join(Resource, Resource.id == ResourceScope.resource_id)
+            .where(
+                Resource.environment_id == environment_id,
+                Resource.type == OPENID_CONNECT,
+                ResourceScope.name.in_(wanted),
+            )
         )
-    )
-    return list(rows)
+        return tuple(config_cache.detached_copy(row) for row in rows)
+
+    key = ("openid_scopes", wanted)
+    return list(await config_cache.cached(session, environment_id, key, load))
 
 
 def _uuid(value: object) -> uuid.UUID | None:
