@@ -256,6 +256,10 @@ def _mutable(value: object) -> bool:
 
 
 async def attached(session: AsyncSession, copy: T) -> T:
-    """The session's instance of a cached row, without a query: a fresh copy of the cached one,
-    so a change the request makes (even inside a JSON value) stays its own."""
+    """The session's instance of a cached row, without a query: the one it holds already (with
+    whatever the request changed in it), else a fresh copy of the cached one, so a change the
+    request makes (even inside a JSON value) stays its own."""
+    held = session.sync_session.identity_map.get(sa.inspect(copy).key)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
     return await session.merge(detached_copy(copy), load=False)
