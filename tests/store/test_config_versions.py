@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from gatehouse.crypto.keys import published_keys, rotate_signing_key
 from gatehouse.environments.models import Environment
 from tests.oauth.support import grant
 from tests.support.api import Api
@@ -114,8 +115,6 @@ async def test_token_requests_and_previous_secret_use_leave_the_version(
 async def test_a_rolled_back_change_leaves_the_version(app, env: str) -> None:
     runtime = app.state.runtime
     before = await version(app, env)
-    from gatehouse.crypto.keys import rotate_signing_key
-
     with pytest.raises(RuntimeError):
         async with runtime.sessions() as session, session.begin():
             await rotate_signing_key(session, runtime.sealer, uuid.UUID(env))
@@ -145,3 +144,20 @@ async def test_policy_changes_bump_the_version(app, admin: Api, env: str) -> Non
         now = await version(app, env)
         assert now > seen, response.request.url
         seen = now
+
+
+async def test_what_a_rolled_back_change_read_is_never_served(app, env: str) -> None:
+    """A session that rotated a key sees its own new key, and the version its own bump gave; had
+    it cached that key, the next committed change (the same version) would serve a key that was
+    rolled back."""
+    runtime = app.state.runtime
+    environment_id = uuid.UUID(env)
+    with pytest.raises(RuntimeError):
+        async with runtime.sessions() as session, session.begin():
+            rolled_back = await rotate_signing_key(session, runtime.sealer, environment_id)
+            assert (await published_keys(session, environment_id)).current_kid == rolled_back.kid
+            raise RuntimeError("roll back")
+    async with runtime.sessions() as session, session.begin():
+        committed = await rotate_signing_key(session, runtime.sealer, environment_id)
+    async with runtime.sessions() as session, session.begin():
+        assert (await published_keys(session, environment_id)).current_kid == committed.kid
