@@ -109,11 +109,10 @@ def _changes_cached_columns(instance: Any, table: str) -> bool:
 def _changed_rows(session: Session) -> dict[str, set[uuid.UUID]]:
     """Owner column values of the tracked rows this flush writes, by table."""
     found: dict[str, set[uuid.UUID]] = {}
-    dirty = [i for i in session.dirty if session.is_modified(i, include_collections=True)]
     for instance, must_change in (
         *((i, False) for i in session.new),
         *((i, False) for i in session.deleted),
-        *((i, True) for i in dirty),
+        *((i, True) for i in session.dirty),
     ):
         table = getattr(instance, "__tablename__", None)
         if table not in TRACKED:
@@ -121,7 +120,7 @@ def _changed_rows(session: Session) -> dict[str, set[uuid.UUID]]:
         if must_change and not _changes_cached_columns(instance, table):
             continue
         value = getattr(instance, TRACKED[table].column, None)
-        if value is not None:
+        if value is not None:  # None: the row cannot be written (the column is NOT NULL)
             found.setdefault(table, set()).add(value)
     return found
 
