@@ -15,12 +15,16 @@ from tests.cluster.support import (
     WORKER,
     Cluster,
     admin,
+    auth_url,
+    browser,
     client_credentials,
     kid_of,
     published_kids,
+    start_login,
+    web_app,
     worker,
 )
-from tests.e2e.support import created, ok
+from tests.e2e.support import REDIRECT_URI, created, ok, suffix
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -114,3 +118,38 @@ def test_an_application_disabled_on_one_node_is_refused_by_the_other(cluster: Cl
 
     refused = client_credentials(cluster.second, client.id, client.secret)
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+
+
+def test_a_sign_on_policy_assigned_on_one_node_runs_on_the_other(cluster: Cluster) -> None:
+    with admin(cluster.first) as api:
+        app = web_app(api)
+        with browser() as agent:  # the second node now holds the default policy for this app
+            start_login(agent, cluster.second, app)
+        policy = created(api.post("/signOnPolicies", json={"name": f"identifier-{suffix()}"}))
+        created(
+            api.post(
+                f"/signOnPolicies/{policy['id']}/actions",
+                json={"type": "IDENTIFIER_FIRST", "priority": 1},
+            )
+        )
+        created(
+            api.post(
+                f"/applications/{app.id}/signOnPolicyAssignments",
+                json={"signOnPolicy": {"id": policy["id"]}, "priority": 1},
+            )
+        )
+
+    with browser() as agent:
+        flow = ok(
+            agent.get(
+                auth_url(cluster.second, "/as/authorize"),
+                params={
+                    "response_mode": "pi.flow",
+                    "response_type": "code",
+                    "client_id": app.id,
+                    "redirect_uri": REDIRECT_URI,
+                    "scope": "openid",
+                },
+            )
+        )
+    assert flow["status"] == "SIGN_ON_REQUIRED", flow
