@@ -1,4 +1,4 @@
-"""Nodes cache signing keys and applications, yet a change made on one node (or by
+"""Nodes cache signing keys, applications and sign-on policies, yet a change made on one node (or by
 `gatehouse rotate-key`) is what every other node uses from its next request on. Each test first
 warms the other node's cache, so it would keep serving the old configuration if invalidation failed.
 """
