@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # PostgreSQL pool, per worker process: how long a request waits for a free connection, and
+    # whether each checkout first tests its connection (one round trip; survives a database
+    # restart without failed requests).
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    db_pool_pre_ping: bool = True
     db_echo: bool = False
 
     management_token_lifetime: int = Field(default=3600, ge=60, le=86400)

@@ -275,7 +275,11 @@ async def test_assigned_policies_come_by_priority_with_actions_in_few_queries(
     assert [p.name for p in policies] == ["First", "Second", "Third"]
     for policy in policies:
         assert [a.type for a in policy.actions] == ["LOGIN", "MULTI_FACTOR_AUTHENTICATION"]
-    assert selects == 2  # the policies, then every policy's actions at once
+    # the environment (its configuration version), the policies, then every policy's actions
+    assert selects == 3
+    cached, selects = await _policies_for(app, env, web_app)
+    assert [p.name for p in cached] == ["First", "Second", "Third"]
+    assert selects == 1  # once read, only the environment's version is checked
 
 
 async def test_acr_values_pick_assigned_policies_in_the_order_given(

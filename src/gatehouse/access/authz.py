@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.access.models import Role, RoleAssignment
 from gatehouse.access.roles import ENVIRONMENT, ORGANIZATION, POPULATION, permissions_over
-from gatehouse.applications.models import Application
 from gatehouse.directory.models import GroupMembership, User
 from gatehouse.environments.models import Environment
+from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.tokens import verify_access_token
 
 
@@ -164,12 +164,8 @@ async def _actor(
             sa.select(GroupMembership.group_id).where(GroupMembership.user_id == user.id)
         )
         return "USER", [user.id, *groups], user
-    application = await session.get(Application, client_id)
-    if (
-        application is None
-        or application.environment_id != environment_id
-        or not application.enabled
-    ):
+    application = await application_of(session, environment_id, client_id)
+    if application is None or not application.enabled:
         return None
     return "APPLICATION", [application.id], None
 

@@ -17,6 +17,7 @@ from gatehouse.common.errors import forbidden, not_found, unauthorized
 from gatehouse.common.urls import Urls, urls_for
 from gatehouse.environments.models import Environment
 from gatehouse.runtime import Runtime, runtime_of
+from gatehouse.store import config_cache
 from gatehouse.store.db import unit_of_work
 
 
@@ -118,4 +119,5 @@ async def _environment(session: AsyncSession, environment_id: str) -> Environmen
         parsed = uuid.UUID(environment_id)
     except ValueError:
         return None
-    return await session.get(Environment, parsed)
+    environment: Environment | None = await config_cache.environment_of(session, parsed)
+    return environment

@@ -4,14 +4,16 @@ in constant time, rotated with an optional overlap during which the previous sec
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.applications.models import ApplicationSecret
+from gatehouse.applications.models import Application, ApplicationSecret
 from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer, random_secret
+from gatehouse.store import config_cache
 
 SECRET_LENGTH = 64
 
@@ -86,15 +88,40 @@ def reveal(sealer: Sealer, row: ApplicationSecret) -> str:
     return sealer.unseal(row.secret_sealed, context=str(row.application_id))
 
 
+@dataclass(frozen=True)
+class SecretDigest:
+    """What checking a presented secret needs, cached per configuration version."""
+
+    id: uuid.UUID
+    status: str
+    digest: str
+    expires_at: datetime | None
+
+
 async def check_secret(
-    session: AsyncSession, sealer: Sealer, application_id: uuid.UUID, presented: str
+    session: AsyncSession, sealer: Sealer, application: Application, presented: str
 ) -> bool:
     """Whether `presented` is the application's current secret or an unexpired previous one.
     Every candidate is compared, so timing does not tell which (if any) matched."""
-    matched: ApplicationSecret | None = None
-    for row in await secrets_of(session, application_id):
-        if sealer.matches(presented, row.secret_digest) and matched is None:
+    matched: SecretDigest | None = None
+    now = clock.now()
+    for row in await _digests(session, application):
+        live = row.expires_at is None or row.expires_at > now
+        if sealer.matches(presented, row.digest) and live and matched is None:
             matched = row
     if matched is not None and matched.status == "PREVIOUS":
-        matched.last_used_at = clock.now()
+        previous = await session.get(ApplicationSecret, matched.id)
+        if previous is not None:
+            previous.last_used_at = now
     return matched is not None
+
+
+async def _digests(session: AsyncSession, application: Application) -> tuple[SecretDigest, ...]:
+    async def load() -> tuple[SecretDigest, ...]:
+        rows = await session.scalars(
+            sa.select(ApplicationSecret).where(ApplicationSecret.application_id == application.id)
+        )
+        return tuple(SecretDigest(r.id, r.status, r.secret_digest, r.expires_at) for r in rows)
+
+    key = ("secret_digests", application.id)
+    return await config_cache.cached(session, application.environment_id, key, load)

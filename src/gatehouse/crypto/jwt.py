@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from joserfc import jwt
@@ -21,6 +22,16 @@ def unverified_header(token: str) -> dict[str, Any] | None:
         return dict(extract_compact(token.encode()).protected)
     except (JoseError, ValueError, TypeError):
         return None
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The payload, unverified ({} when it is not a JSON object): only a hint of which key to
+    verify with."""
+    try:
+        claims = json.loads(extract_compact(token.encode()).payload)
+    except (JoseError, ValueError, TypeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def verify(token: str, key: RSAKey, algorithms: list[str] | None = None) -> dict[str, Any] | None:

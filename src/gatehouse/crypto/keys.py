@@ -3,14 +3,16 @@
 Every key of the /keys resource is a SigningKey row (a key pair and its X.509 certificate); the RSA
 keys of usage SIGNING sign tokens: the default one is CURRENT, the one it replaced PREVIOUS.
 
-A kid names one immutable key pair, so caching parsed keys by kid is safe across nodes; which kid
-is CURRENT is read from the database (rotation on one node is seen by all).
+A kid names one immutable key pair, so parsed keys are kept by kid for the process's lifetime; which
+kids are CURRENT and published is cached per configuration version (store/config_cache.py), so a
+rotation on one node is seen by every node on its next request.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +24,7 @@ from gatehouse.common import clock
 from gatehouse.crypto.models import SigningKey
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.keys import certificates
+from gatehouse.store import config_cache
 
 ALGORITHM = "RS256"
 KEY_SIZE = 2048
@@ -174,17 +177,53 @@ async def rotate_signing_key(
     return await create_signing_key(session, sealer, environment_id)
 
 
+@dataclass(frozen=True)
+class PublishedKeys:
+    """An environment's published token keys (CURRENT, then PREVIOUS), as the JWKS shows them and
+    parsed for verification."""
+
+    current_kid: str | None
+    public: dict[str, RSAKey]
+    jwks: dict[str, Any]
+
+
+async def published_keys(session: AsyncSession, environment_id: uuid.UUID) -> PublishedKeys:
+    """Read once per configuration version (store/config_cache.py): a key rotated on any node is
+    used and published by every node from its next request on."""
+
+    async def load() -> PublishedKeys:
+        rows = await session.execute(
+            sa.select(SigningKey.kid, SigningKey.status, SigningKey.public_jwk)
+            .where(
+                SigningKey.environment_id == environment_id,
+                SigningKey.status.in_(PUBLISHED),
+            )
+            # CURRENT first (it sorts before PREVIOUS)
+            .order_by(SigningKey.status, SigningKey.created_at.desc())
+        )
+        found = rows.tuples().all()
+        return PublishedKeys(
+            current_kid=next((kid for kid, status, _ in found if status == CURRENT), None),
+            public={kid: _public_key(kid, jwk) for kid, _, jwk in found},
+            jwks={"keys": [jwk for _, _, jwk in found]},
+        )
+
+    return await config_cache.cached(session, environment_id, "signing_keys", load)
+
+
 async def current_signing_key(
     session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID
 ) -> RSAKey:
-    row = await session.scalar(
-        sa.select(SigningKey).where(
-            SigningKey.environment_id == environment_id, SigningKey.status == CURRENT
-        )
-    )
-    if row is None:
+    kid = (await published_keys(session, environment_id)).current_kid
+    if kid is None:
         raise LookupError(f"environment {environment_id} has no signing key")
-    return _private_key(row, sealer)
+    key = _private.get(kid)
+    if key is None:
+        row = await session.scalar(sa.select(SigningKey).where(SigningKey.kid == kid))
+        if row is None:
+            raise LookupError(f"environment {environment_id} has no signing key")
+        key = _private_key(row, sealer)
+    return key
 
 
 async def verification_key(session: AsyncSession, kid: str) -> tuple[uuid.UUID, RSAKey] | None:
@@ -199,23 +238,18 @@ async def verification_key(session: AsyncSession, kid: str) -> tuple[uuid.UUID, 
     if row is None:
         return None
     environment_id, public_jwk = row
-    key = _public.get(kid)
-    if key is None:
-        key = _public[kid] = RSAKey.import_key(public_jwk)
-    return environment_id, key
+    return environment_id, _public_key(kid, public_jwk)
 
 
 async def jwks(session: AsyncSession, environment_id: uuid.UUID) -> dict[str, Any]:
-    rows = await session.scalars(
-        sa.select(SigningKey.public_jwk)
-        .where(
-            SigningKey.environment_id == environment_id,
-            SigningKey.status.in_(PUBLISHED),
-        )
-        # CURRENT first (it sorts before PREVIOUS)
-        .order_by(SigningKey.status, SigningKey.created_at.desc())
-    )
-    return {"keys": list(rows)}
+    return (await published_keys(session, environment_id)).jwks
+
+
+def _public_key(kid: str, public_jwk: dict[str, Any]) -> RSAKey:
+    key = _public.get(kid)
+    if key is None:
+        key = _public[kid] = RSAKey.import_key(public_jwk)
+    return key
 
 
 def _private_key(row: SigningKey, sealer: Sealer) -> RSAKey:

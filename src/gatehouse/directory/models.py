@@ -94,6 +94,20 @@ class User(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("environment_id", "username_key"),
         sa.Index("ix_users_environment_created", "environment_id", "created_at", "id"),
+        # SCIM filters compare strings case-insensitively: lower(column) eq/sw/gt... (LIKE 'x%'
+        # uses the index on PostgreSQL through text_pattern_ops)
+        sa.Index(
+            "ix_users_environment_lower_username",
+            "environment_id",
+            sa.func.lower(sa.text("username")).label("lower_username"),
+            postgresql_ops={"lower_username": "text_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_users_environment_lower_email",
+            "environment_id",
+            sa.func.lower(sa.text("email")).label("lower_email"),
+            postgresql_ops={"lower_email": "text_pattern_ops"},
+        ),
     )
 
 

@@ -32,5 +32,7 @@ class Environment(IdMixin, TimestampMixin, Base):
     icon: Mapped[str | None] = mapped_column(sa.String(2048))
     status: Mapped[str] = mapped_column(sa.String(32), default="ACTIVE")
     bill_of_materials: Mapped[dict[str, Any] | None]
+    # Goes up with every change to the environment's cached configuration (store/config_cache.py).
+    config_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (sa.UniqueConstraint("organization_id", "name"),)

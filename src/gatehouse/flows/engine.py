@@ -48,6 +48,7 @@ from gatehouse.policies.conditions import ConditionError, evaluate
 from gatehouse.policies.models import SignOnPolicy, SignOnPolicyAction
 from gatehouse.runtime import Runtime
 from gatehouse.sessions.service import get_live_session
+from gatehouse.store import config_cache
 
 START: dict[str, Start] = {
     **login.START,
@@ -217,15 +218,23 @@ async def _not_available(step: Step) -> str:
 
 
 async def _policy_actions(session: AsyncSession, flow: Flow) -> list[SignOnPolicyAction]:
+    """The actions of the flow's policy, read once per configuration version: shared copies,
+    never changed."""
     policy_id = flow.policies[0]["id"] if flow.policies else None
     if policy_id is None:
         return []
-    policy = await session.scalar(
-        sa.select(SignOnPolicy)
-        .where(
-            SignOnPolicy.id == uuid.UUID(policy_id),
-            SignOnPolicy.environment_id == flow.environment_id,
+
+    async def load() -> tuple[SignOnPolicyAction, ...]:
+        policy = await session.scalar(
+            sa.select(SignOnPolicy)
+            .where(
+                SignOnPolicy.id == uuid.UUID(policy_id),
+                SignOnPolicy.environment_id == flow.environment_id,
+            )
+            .options(selectinload(SignOnPolicy.actions))
         )
-        .options(selectinload(SignOnPolicy.actions))
-    )
-    return list(policy.actions) if policy is not None else []
+        actions = policy.actions if policy is not None else []
+        return tuple(config_cache.detached_copy(action) for action in actions)
+
+    key = ("policy_actions", policy_id)
+    return list(await config_cache.cached(session, flow.environment_id, key, load))

@@ -30,7 +30,7 @@ class Flow(IdMixin, TimestampMixin, Base):
 
     environment_id: Mapped[uuid.UUID] = environment_fk()
     application_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("applications.id", ondelete="CASCADE")
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(sa.String(64))
     request: Mapped[dict[str, Any]]
@@ -41,9 +41,11 @@ class Flow(IdMixin, TimestampMixin, Base):
     prompted: Mapped[list[Any]] = mapped_column(default=list)
     # why a FAILED flow failed: {"code", "message"}
     failure: Mapped[dict[str, Any] | None]
-    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+        sa.ForeignKey("sessions.id", ondelete="SET NULL"), index=True
     )
     remote_ip: Mapped[str | None] = mapped_column(sa.String(64))
     interaction_digest: Mapped[str | None] = mapped_column(sa.String(64))

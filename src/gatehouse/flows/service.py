@@ -44,6 +44,7 @@ from gatehouse.flows.actions.common import usable
 from gatehouse.flows.context import Step
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import COMPLETED, action_of
+from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.requests import Authentication, AuthorizeRequest
 from gatehouse.policies.models import SignOnPolicy
 from gatehouse.policies.service import policies_for_application
@@ -215,7 +216,7 @@ async def render_flow(
 ) -> dict[str, Any]:
     step = await engine.load_step(db, runtime, flow)
     step.auth_base = auth_base
-    application = await db.get(Application, flow.application_id)
+    application = await application_of(db, flow.environment_id, flow.application_id)
     href = f"{auth_base}/{flow.environment_id}/flows/{flow.id}"
     body: dict[str, Any] = {
         "id": str(flow.id),

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gatehouse.applications.models import Application
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.client_jwts import ClientJwtError, verify_client_jwt
+from gatehouse.oauth.clients import find_application
 from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.login_hint_token import InvalidLoginHintToken, hinted_user
 from gatehouse.oauth.requests import AuthorizeRequest
@@ -291,16 +292,8 @@ async def _client(
 ) -> Application:
     if not client_id:
         raise AuthorizationError("invalid_request", "client_id is required.", parameter="client_id")
-    try:
-        application = await session.get(Application, uuid.UUID(client_id))
-    except ValueError:
-        application = None
-    if (
-        application is None
-        or application.environment_id != environment_id
-        or application.protocol != "OPENID_CONNECT"
-        or not application.enabled
-    ):
+    application = await find_application(session, environment_id, client_id)
+    if application is None or application.protocol != "OPENID_CONNECT" or not application.enabled:
         raise AuthorizationError(
             "invalid_client", "Unknown or disabled client.", parameter="client_id"
         )
@@ -457,7 +450,7 @@ async def _scope(
         raise AuthorizationError("invalid_request", "scope is required.")
     multiple = bool(application.config.get("requestScopesForMultipleResourcesEnabled"))
     decision = decide(
-        requested, await granted_scopes(session, application.id), multiple_resources=multiple
+        requested, await granted_scopes(session, application), multiple_resources=multiple
     )
     return tuple(decision.scopes)
 

@@ -28,6 +28,7 @@ from gatehouse.resources.expressions import (
     evaluate,
 )
 from gatehouse.resources.models import ResourceAttribute, ResourceScope
+from gatehouse.store import config_cache
 
 ID_TOKEN_LIFETIME = 3600
 
@@ -98,29 +99,42 @@ class ClaimSources:
 
 
 async def attributes_of(
-    session: AsyncSession, resource_ids: Iterable[uuid.UUID]
+    session: AsyncSession, environment_id: uuid.UUID, resource_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[ResourceAttribute]]:
-    """The attributes of some resources, in one query."""
-    ids = list(resource_ids)
-    found: dict[uuid.UUID, list[ResourceAttribute]] = {resource_id: [] for resource_id in ids}
-    if ids:
-        rows = await session.scalars(
-            sa.select(ResourceAttribute).where(ResourceAttribute.resource_id.in_(ids))
-        )
-        for row in rows:
-            found[row.resource_id].append(row)
-    return found
+    """The attributes of some resources of the environment, read once per configuration version
+    (shared copies: never change them)."""
+    ids = tuple(sorted(set(resource_ids)))
+
+    async def load() -> dict[uuid.UUID, tuple[ResourceAttribute, ...]]:
+        found: dict[uuid.UUID, list[ResourceAttribute]] = {resource_id: [] for resource_id in ids}
+        if ids:
+            rows = await session.scalars(
+                sa.select(ResourceAttribute).where(ResourceAttribute.resource_id.in_(ids))
+            )
+            for row in rows:
+                found[row.resource_id].append(config_cache.detached_copy(row))
+        return {resource_id: tuple(rows) for resource_id, rows in found.items()}
+
+    cached = await config_cache.cached(session, environment_id, ("resource_attributes", ids), load)
+    return {resource_id: list(rows) for resource_id, rows in cached.items()}
 
 
 async def mappings_of(
-    session: AsyncSession, application_id: uuid.UUID
+    session: AsyncSession, application: Application
 ) -> Sequence[ApplicationAttributeMapping]:
-    rows = await session.scalars(
-        sa.select(ApplicationAttributeMapping).where(
-            ApplicationAttributeMapping.application_id == application_id
+    """The application's attribute mappings, read once per configuration version (shared copies:
+    never change them)."""
+
+    async def load() -> tuple[ApplicationAttributeMapping, ...]:
+        rows = await session.scalars(
+            sa.select(ApplicationAttributeMapping).where(
+                ApplicationAttributeMapping.application_id == application.id
+            )
         )
-    )
-    return rows.all()
+        return tuple(config_cache.detached_copy(row) for row in rows)
+
+    key = ("attribute_mappings", application.id)
+    return await config_cache.cached(session, application.environment_id, key, load)
 
 
 # --- the user's claims (section 5) ----------------------------------------------------------

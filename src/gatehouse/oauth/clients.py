@@ -29,6 +29,7 @@ from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.errors import invalid_client, invalid_request
 from gatehouse.oauth.models import UsedClientAssertion
+from gatehouse.store import config_cache
 
 BASIC, POST = "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"
 SECRET_JWT, PRIVATE_KEY_JWT, NONE = "CLIENT_SECRET_JWT", "PRIVATE_KEY_JWT", "NONE"
@@ -140,7 +141,7 @@ async def authenticate_client(
         await _check_assertion(session, sealer, application, credentials.assertion, audiences)
         return application
     if not credentials.secret or not await check_secret(
-        session, sealer, application.id, credentials.secret
+        session, sealer, application, credentials.secret
     ):
         raise invalid_client("Client authentication failed.", scheme)
     return application
@@ -153,10 +154,23 @@ async def find_application(
         application_id = uuid.UUID(client_id)
     except ValueError:
         return None
-    application = await session.get(Application, application_id)
-    if application is None or application.environment_id != environment_id:
-        return None
-    return application
+    return await application_of(session, environment_id, application_id)
+
+
+async def application_of(
+    session: AsyncSession, environment_id: uuid.UUID, application_id: uuid.UUID
+) -> Application | None:
+    """The environment's application with this id (None if it has none), read once per
+    configuration version (store/config_cache.py) and attached to `session`."""
+
+    async def load() -> Application | None:
+        row = await session.get(Application, application_id)
+        if row is None or row.environment_id != environment_id:
+            return None
+        return config_cache.detached_copy(row)
+
+    copy = await config_cache.cached(session, environment_id, ("application", application_id), load)
+    return None if copy is None else await config_cache.attached(session, copy)
 
 
 # --- client assertions (RFC 7523 section 3) ---------------------------------------------------

@@ -84,7 +84,7 @@ async def _access_token(
     caller: Application | Resource,
     token: str,
 ) -> dict[str, Any] | None:
-    verified = await verify_access_token(session, token)
+    verified = await verify_access_token(session, token, environment.id)
     if verified is None or verified[0] != environment.id:
         return None
     claims = verified[1]

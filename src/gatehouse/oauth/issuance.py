@@ -170,9 +170,11 @@ class Minter:
 
 async def minter(session: AsyncSession, sealer: Sealer, issuer: str, grant: UserGrant) -> Minter:
     key = await current_signing_key(session, sealer, grant.environment.id)
-    attributes = await attributes_of(session, [r.id for r in grant.decision.resources])
+    attributes = await attributes_of(
+        session, grant.environment.id, [r.id for r in grant.decision.resources]
+    )
     mappings = (
-        list(await mappings_of(session, grant.application.id)) if grant.decision.is_openid else []
+        list(await mappings_of(session, grant.application)) if grant.decision.is_openid else []
     )
     return Minter(session, sealer, issuer, key, grant, attributes, mappings)
 
@@ -193,7 +195,7 @@ async def authorization_response(
         raise OAuthError("access_denied", "The user cannot sign on.")
     decision = decide(
         list(request.scope),
-        await granted_scopes(session, application.id),
+        await granted_scopes(session, application),
         multiple_resources=allows_multiple_resources(application.config),
     )
     subject = Subject(user, authn.session_id, authn.auth_time, authn.acr, tuple(authn.amr))

@@ -19,11 +19,13 @@ class AuthorizationCode(IdMixin, Base):
     environment_id: Mapped[uuid.UUID] = environment_fk()
     code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     application_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("applications.id", ondelete="CASCADE")
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+        sa.ForeignKey("sessions.id", ondelete="SET NULL"), index=True
     )
     redirect_uri: Mapped[str | None] = mapped_column(sa.String(2048))
     scope: Mapped[str] = mapped_column(sa.Text)
@@ -53,7 +55,7 @@ class RefreshToken(IdMixin, Base):
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+        sa.ForeignKey("sessions.id", ondelete="SET NULL"), index=True
     )
     scope: Mapped[str] = mapped_column(sa.Text)
     auth_time: Mapped[datetime]

@@ -58,7 +58,7 @@ async def _access_token(
     application: Application,
     token: str,
 ) -> bool:
-    verified = await verify_signature(session, token)
+    verified = await verify_signature(session, token, environment.id)
     if verified is None or verified[0] != environment.id:
         return False
     claims = verified[1]

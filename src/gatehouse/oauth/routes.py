@@ -26,6 +26,7 @@ from gatehouse.oauth.introspection import authenticate_introspector, introspect
 from gatehouse.oauth.revocation import revoke
 from gatehouse.oauth.userinfo import presented_token, userinfo
 from gatehouse.runtime import Runtime, runtime_of
+from gatehouse.store import config_cache
 
 router = APIRouter(tags=["Authorization server"])
 
@@ -81,7 +82,7 @@ USERINFO_FORM_DOC["requestBody"]["required"] = False
 
 async def environment_or_404(session: AsyncSession, environment_id: str) -> Environment:
     try:
-        environment = await session.get(Environment, uuid.UUID(environment_id))
+        environment = await config_cache.environment_of(session, uuid.UUID(environment_id))
     except ValueError:
         environment = None
     if environment is None:

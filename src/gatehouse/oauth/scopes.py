@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gatehouse.applications.models import ApplicationGrant, grant_scopes
+from gatehouse.applications.models import Application, ApplicationGrant, grant_scopes
 from gatehouse.oauth.errors import invalid_scope
 from gatehouse.resources.defaults import OPENID_CONNECT
 from gatehouse.resources.models import Resource, ResourceScope
+from gatehouse.store import config_cache
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,28 @@ class ScopeDecision:
         return any(resource.type == kind for resource in self.resources)
 
 
-async def granted_scopes(session: AsyncSession, application_id: uuid.UUID) -> list[GrantedScope]:
-    rows = await session.execute(
-        sa.select(ResourceScope, Resource)
-        .join(grant_scopes, grant_scopes.c.scope_id == ResourceScope.id)
-        .join(ApplicationGrant, ApplicationGrant.id == grant_scopes.c.grant_id)
-        .join(Resource, Resource.id == ResourceScope.resource_id)
-        .where(ApplicationGrant.application_id == application_id)
-    )
-    return [GrantedScope(scope, resource) for scope, resource in rows.tuples()]
+async def granted_scopes(session: AsyncSession, application: Application) -> list[GrantedScope]:
+    """The scopes the application's grants give it, read once per configuration version; the
+    rows are shared copies: never change them."""
+
+    async def load() -> tuple[GrantedScope, ...]:
+        rows = await session.execute(
+            sa.select(ResourceScope, Resource)
+            .join(grant_scopes, grant_scopes.c.scope_id == ResourceScope.id)
+            .join(ApplicationGrant, ApplicationGrant.id == grant_scopes.c.grant_id)
+            .join(Resource, Resource.id == ResourceScope.resource_id)
+            .where(ApplicationGrant.application_id == application.id)
+        )
+        copies: dict[uuid.UUID, Resource] = {}
+        found = []
+        for scope, resource in rows.tuples():
+            if resource.id not in copies:
+                copies[resource.id] = config_cache.detached_copy(resource)
+            found.append(GrantedScope(config_cache.detached_copy(scope), copies[resource.id]))
+        return tuple(found)
+
+    key = ("granted_scopes", application.id)
+    return list(await config_cache.cached(session, application.environment_id, key, load))
 
 
 def decide(

@@ -51,6 +51,7 @@ from gatehouse.oauth.authorize import (
     single_values,
     validate,
 )
+from gatehouse.oauth.clients import application_of, find_application
 from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.requests import AuthorizeRequest
 from gatehouse.oauth.responses import (
@@ -191,7 +192,7 @@ async def resume(
         flows.interaction_secret(request),
         for_update=True,
     )
-    application = await session.get(Application, flow.application_id)
+    application = await application_of(session, environment.id, flow.application_id)
     if application is not None and application.protocol != "OPENID_CONNECT":
         raise request_failed("This flow resumes at its own resumeUrl.")
     if application is None or not application.enabled:
@@ -307,7 +308,7 @@ async def _signing_off_client(
     client_id = params.get("client_id")
     hint = params.get("id_token_hint")
     if hint is not None:
-        verified = await verify_signature(session, hint)
+        verified = await verify_signature(session, hint, environment.id)
         issuer = urls_for(request, runtime.settings).issuer(environment.id)
         if verified is None or verified[0] != environment.id or verified[1].get("iss") != issuer:
             raise AuthorizationError(
@@ -336,15 +337,7 @@ async def _signing_off_client(
 async def _application(
     session: AsyncSession, environment_id: uuid.UUID, client_id: str
 ) -> Application | None:
-    try:
-        application = await session.get(Application, uuid.UUID(client_id))
-    except ValueError:
-        return None
-    return (
-        application
-        if application is not None and application.environment_id == environment_id
-        else None
-    )
+    return await find_application(session, environment_id, client_id)
 
 
 def _post_logout_redirect_uri(application: Application | None, given: str | None) -> str | None:

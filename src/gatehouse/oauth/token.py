@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gatehouse.applications.models import Application
 from gatehouse.common import clock
@@ -40,6 +42,7 @@ from gatehouse.oauth.tokens import find_refresh_token, issue_access_token, revok
 from gatehouse.resources.models import Resource
 from gatehouse.runtime import Runtime
 from gatehouse.sessions.models import Session
+from gatehouse.store import config_cache
 
 # RFC 7636 section 4.1: code_verifier = 43*128unreserved
 CODE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
@@ -92,7 +95,7 @@ async def authorization_code(
     user = await _active_user(session, code.user_id)
     if user is None:
         raise invalid_grant("The user can no longer sign on.")
-    granted = await granted_scopes(session, application.id)
+    granted = await granted_scopes(session, application)
     decision = _still_granted(application, granted, code.scope.split())
     subject = Subject(user, _str(code.session_id), _epoch(code), code.acr, tuple(code.amr or ()))
     grant = UserGrant(environment, application, subject, decision, code.token_family)
@@ -116,7 +119,7 @@ async def _redeem(session: AsyncSession, code: AuthorizationCode) -> bool:
         .values(redeemed_at=now)
         .execution_options(synchronize_session=False)
     )
-    code.redeemed_at = now
+    set_committed_value(code, "redeemed_at", now)  # written above: no second UPDATE
     return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
@@ -193,7 +196,7 @@ async def refresh_token(
     requested = form["scope"].split() if form.get("scope") else original
     if not set(requested) <= set(original):
         raise invalid_scope("A refresh may narrow the scope, never widen it.")
-    granted = await granted_scopes(session, application.id)
+    granted = await granted_scopes(session, application)
     subject = Subject(user, _str(token.session_id), _epoch(token), token.acr, tuple(token.amr))
     grant = UserGrant(
         environment,
@@ -222,7 +225,7 @@ async def _use(session: AsyncSession, token: RefreshToken, application: Applicat
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    token.used_at = now
+    set_committed_value(token, "used_at", now)  # written above: no second UPDATE
     return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
@@ -282,7 +285,7 @@ async def _scopes_for_client(
     requested = scope_parameter.split() if scope_parameter else []
     granted = [
         scope
-        for scope in await granted_scopes(session, application.id)
+        for scope in await granted_scopes(session, application)
         if scope.resource.type != "OPENID_CONNECT"
     ]
     if requested:
@@ -290,12 +293,7 @@ async def _scopes_for_client(
             requested, granted, multiple_resources=allows_multiple_resources(application.config)
         )
     if application.type == "WORKER":
-        api = await session.scalar(
-            sa.select(Resource).where(
-                Resource.environment_id == application.environment_id,
-                Resource.type == "PINGONE_API",
-            )
-        )
+        api = await _pingone_api(session, application.environment_id)
         if api is None:
             raise invalid_scope("This environment has no PingOne API resource.")
         return ScopeDecision([], [api])
@@ -303,6 +301,18 @@ async def _scopes_for_client(
     if len(resources) != 1:
         raise invalid_scope("The scope parameter is required for this application.")
     return decide([scope.name for scope in granted], granted, multiple_resources=False)
+
+
+async def _pingone_api(session: AsyncSession, environment_id: uuid.UUID) -> Resource | None:
+    async def load() -> Resource | None:
+        api = await session.scalar(
+            sa.select(Resource).where(
+                Resource.environment_id == environment_id, Resource.type == "PINGONE_API"
+            )
+        )
+        return None if api is None else config_cache.detached_copy(api)
+
+    return await config_cache.cached(session, environment_id, "pingone_api", load)
 
 
 # --- shared ------------------------------------------------------------------------------------

@@ -16,9 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common import clock
 from gatehouse.crypto import jwt
-from gatehouse.crypto.keys import current_signing_key, verification_key
+from gatehouse.crypto.keys import (
+    PublishedKeys,
+    current_signing_key,
+    published_keys,
+    verification_key,
+)
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.oauth.models import FamilyAccessToken, RefreshToken, RevokedAccessToken
+from gatehouse.store import config_cache
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,12 @@ async def issue_access_token(
 
 
 async def verify_access_token(
-    session: AsyncSession, token: str
+    session: AsyncSession, token: str, environment_id: uuid.UUID | None = None
 ) -> tuple[uuid.UUID, dict[str, Any]] | None:
-    """(environment id, claims) of a token signed by one of our environments' published keys, not
-    expired and not revoked; None otherwise. Audience and issuer are the caller's to check."""
-    verified = await verify_signature(session, token)
+    """(environment id, claims) of a token signed by one of our environments' published keys (of
+    `environment_id`'s, when given), not expired and not revoked; None otherwise. Audience and
+    issuer are the caller's to check."""
+    verified = await verify_signature(session, token, environment_id)
     if verified is None:
         return None
     environment_id, claims = verified
@@ -73,14 +80,19 @@ async def verify_access_token(
 
 
 async def verify_signature(
-    session: AsyncSession, token: str
+    session: AsyncSession, token: str, environment_id: uuid.UUID | None = None
 ) -> tuple[uuid.UUID, dict[str, Any]] | None:
-    """(environment id, claims) of a JWT our keys signed, expired or not; None otherwise."""
+    """(environment id, claims) of a JWT our keys (`environment_id`'s, when given) signed, expired
+    or not; None otherwise."""
     header = jwt.unverified_header(token)
     kid = header.get("kid") if header else None
     if not isinstance(kid, str) or header.get("alg") != "RS256":
         return None
-    found = await verification_key(session, kid)
+    if environment_id is not None:
+        keys = await published_keys(session, environment_id)
+        found = (environment_id, keys.public[kid]) if kid in keys.public else None
+    else:
+        found = await _key_named_by(session, token, kid)
     if found is None:
         return None
     environment_id, key = found
@@ -88,6 +100,28 @@ async def verify_signature(
     if claims is None or claims.get("env") not in (None, str(environment_id)):
         return None
     return environment_id, claims
+
+
+async def _key_named_by(
+    session: AsyncSession, token: str, kid: str
+) -> tuple[uuid.UUID, RSAKey] | None:
+    """The published key `kid` names. The environment a token names (`env`, unverified: only the
+    signature check that follows makes it true) is looked up in the cached keys of that
+    environment; a token without one, or whose environment does not publish `kid`, by kid."""
+    environment_id = _uuid(jwt.unverified_claims(token).get("env"))
+    if environment_id is not None:
+        keys = await published_keys_of(session, environment_id)
+        if keys is not None and kid in keys.public:
+            return environment_id, keys.public[kid]
+    return await verification_key(session, kid)
+
+
+async def published_keys_of(
+    session: AsyncSession, environment_id: uuid.UUID
+) -> PublishedKeys | None:
+    if await config_cache.environment_of(session, environment_id) is None:
+        return None
+    return await published_keys(session, environment_id)
 
 
 async def is_revoked(session: AsyncSession, jti: object) -> bool:
@@ -169,3 +203,10 @@ async def find_refresh_token(
             RefreshToken.environment_id == environment_id,
         )
     )
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -14,10 +14,12 @@ from gatehouse.applications.models import Application
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
 from gatehouse.oauth.claims import USER_INFO, ClaimSources, attributes_of, mappings_of, user_claims
+from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.tokens import verify_access_token
 from gatehouse.resources.defaults import OPENID_CONNECT
 from gatehouse.resources.models import Resource, ResourceScope
+from gatehouse.store import config_cache
 
 REALM = 'realm="gatehouse"'
 
@@ -46,7 +48,7 @@ async def userinfo(session: AsyncSession, environment: Environment, token: str) 
     """5.3.2: `sub` and the claims the token's scopes release at userinfo. The token must be an
     unexpired, unrevoked access token of this environment for a user who can still sign on,
     with the openid scope."""
-    verified = await verify_access_token(session, token)
+    verified = await verify_access_token(session, token, environment.id)
     if verified is None or verified[0] != environment.id:
         raise bearer_error(401, "invalid_token", "The access token is invalid or has expired.")
     claims = verified[1]
@@ -59,10 +61,10 @@ async def userinfo(session: AsyncSession, environment: Environment, token: str) 
         raise bearer_error(401, "invalid_token", "The access token is invalid or has expired.")
     granted = await _openid_scopes(session, environment.id, scopes)
     resource_ids = {scope.resource_id for scope in granted}
-    attributes = await attributes_of(session, resource_ids)
+    attributes = await attributes_of(session, environment.id, resource_ids)
     sources = ClaimSources(
         openid_attributes=[row for rows in attributes.values() for row in rows],
-        mappings=await mappings_of(session, application.id),
+        mappings=await mappings_of(session, application),
         scopes=granted,
     )
     return user_claims(user, sources, USER_INFO)
@@ -80,25 +82,30 @@ async def _application(
     session: AsyncSession, environment_id: uuid.UUID, client_id: object
 ) -> Application | None:
     application_id = _uuid(client_id)
-    application = await session.get(Application, application_id) if application_id else None
-    if application is None or application.environment_id != environment_id:
-        return None
-    return application
+    return await application_of(session, environment_id, application_id) if application_id else None
 
 
 async def _openid_scopes(
     session: AsyncSession, environment_id: uuid.UUID, names: list[str]
 ) -> list[ResourceScope]:
-    rows = await session.scalars(
-        sa.select(ResourceScope)
-        .join(Resource, Resource.id == ResourceScope.resource_id)
-        .where(
-            Resource.environment_id == environment_id,
-            Resource.type == OPENID_CONNECT,
-            ResourceScope.name.in_(names),
+    """The environment's OpenID Connect scopes of these names, read once per configuration version
+    (shared copies: never change them)."""
+    wanted = tuple(sorted(set(names)))
+
+    async def load() -> tuple[ResourceScope, ...]:
+        rows = await session.scalars(
+            sa.select(ResourceScope)
+            .join(Resource, Resource.id == ResourceScope.resource_id)
+            .where(
+                Resource.environment_id == environment_id,
+                Resource.type == OPENID_CONNECT,
+                ResourceScope.name.in_(wanted),
+            )
         )
-    )
-    return list(rows)
+        return tuple(config_cache.detached_copy(row) for row in rows)
+
+    key = ("openid_scopes", wanted)
+    return list(await config_cache.cached(session, environment_id, key, load))
 
 
 def _uuid(value: object) -> uuid.UUID | None:

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gatehouse.applications.models import Application
 from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
@@ -43,6 +44,7 @@ from gatehouse.policies.schemas import (
     SignOnPolicyCreate,
     SignOnPolicyUpdate,
 )
+from gatehouse.store import config_cache
 
 # PingOne's core user attributes, by the names progressive profiling prompts for.
 CORE_USER_ATTRIBUTES = frozenset(
@@ -412,9 +414,7 @@ async def policies_for_application(
     exactly): those of the same candidates, in the order given; raises a REQUEST_FAILED Problem
     when none of the names matches.
     """
-    candidates = await _assigned_policies(session, environment_id, application_id)
-    if not candidates:
-        candidates = await _default_policies(session, environment_id)
+    candidates = await _candidates(session, environment_id, application_id)
     if not acr_values:
         return candidates
     by_name = {policy.name: policy for policy in candidates}
@@ -425,6 +425,29 @@ async def policies_for_application(
             "to this application."
         )
     return chosen
+
+
+async def _candidates(
+    session: AsyncSession, environment_id: uuid.UUID, application_id: uuid.UUID
+) -> list[SignOnPolicy]:
+    """The assigned policies, else the default; read once per configuration version
+    (store/config_cache.py): shared copies with their actions, never changed."""
+
+    async def load() -> tuple[SignOnPolicy, ...]:
+        found = await _assigned_policies(session, environment_id, application_id)
+        if not found:
+            found = await _default_policies(session, environment_id)
+        return tuple(_copy_with_actions(policy) for policy in found)
+
+    key = ("sign_on_policies", application_id)
+    return list(await config_cache.cached(session, environment_id, key, load))
+
+
+def _copy_with_actions(policy: SignOnPolicy) -> SignOnPolicy:
+    copy = config_cache.detached_copy(policy)
+    actions = [config_cache.detached_copy(action) for action in policy.actions]
+    set_committed_value(copy, "actions", actions)
+    return copy
 
 
 async def _assigned_policies(

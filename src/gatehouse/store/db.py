@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gatehouse.settings import Settings
+from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
 
 
 def async_url(url: str) -> str:
@@ -54,7 +55,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=settings.db_pool_pre_ping,
     )
 
 

@@ -31,6 +31,7 @@ from gatehouse.directory.models import PasswordPolicy, Population, User, UserPas
 from gatehouse.directory.password_policies.schemas import History, PasswordRules
 from gatehouse.directory.password_policies.service import default_policy, rules_of
 from gatehouse.directory.passwords.rules import unsatisfied_requirements
+from gatehouse.store import config_cache
 
 OK = "OK"
 NO_PASSWORD = "NO_PASSWORD"
@@ -74,15 +75,19 @@ class _Policy:
 
 
 async def effective_policy(session: AsyncSession, user: User) -> PasswordPolicy | None:
-    """The policy of the user's population, else the environment's default."""
-    policy_id = await session.scalar(
-        sa.select(Population.password_policy_id).where(Population.id == user.population_id)
-    )
-    if policy_id is not None:
-        policy = await session.get(PasswordPolicy, policy_id)
-        if policy is not None:
-            return policy
-    return await default_policy(session, user.environment_id)
+    """The policy of the user's population, else the environment's default; read once per
+    configuration version (store/config_cache.py; a shared copy: never change it)."""
+
+    async def load() -> PasswordPolicy | None:
+        policy_id = await session.scalar(
+            sa.select(Population.password_policy_id).where(Population.id == user.population_id)
+        )
+        policy = await session.get(PasswordPolicy, policy_id) if policy_id is not None else None
+        policy = policy or await default_policy(session, user.environment_id)
+        return None if policy is None else config_cache.detached_copy(policy)
+
+    key = ("password_policy", user.population_id)
+    return await config_cache.cached(session, user.environment_id, key, load)
 
 
 async def password_state(session: AsyncSession, user: User) -> PasswordState:

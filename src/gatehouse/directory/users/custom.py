@@ -19,6 +19,7 @@ from gatehouse.common import scim_filter
 from gatehouse.common.errors import Detail, invalid_data
 from gatehouse.directory.models import SchemaAttribute, User
 from gatehouse.directory.schema.service import custom_attributes, pattern_matches
+from gatehouse.store import config_cache
 
 VALIDATION_MESSAGE = (
     "The request could not be completed. One or more validation errors were in the request."
@@ -34,8 +35,15 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 async def load_schema(
     session: AsyncSession, environment_id: uuid.UUID
 ) -> dict[str, SchemaAttribute]:
-    """The environment's custom attributes by name (enabled or not)."""
-    return {row.name: row for row in await custom_attributes(session, environment_id)}
+    """The environment's custom attributes by name (enabled or not), read once per configuration
+    version (store/config_cache.py; shared copies: never change them)."""
+
+    async def load() -> tuple[SchemaAttribute, ...]:
+        rows = await custom_attributes(session, environment_id)
+        return tuple(config_cache.detached_copy(row) for row in rows)
+
+    rows = await config_cache.cached(session, environment_id, "schema_attributes", load)
+    return {row.name: row for row in rows}
 
 
 def merged_values(

@@ -1,0 +1,264 @@
+"""Configuration cached per process, kept right across nodes by a version per environment.
+
+`environments.config_version` goes up in the same transaction as any write to a table of
+configuration (TRACKED: applications and their secrets, grants and mappings, resources, scopes and
+attributes, signing keys, sign-on policies, custom user attributes, populations and password
+policies): the session hooks below see every ORM change and every bulk INSERT/UPDATE/DELETE on
+those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
+every request reads its environment row anyway, so an entry is used only while the row still
+carries that version, and a change committed on any node is seen by every node on its next request
+(no TTL, no messages between nodes).
+
+A session that has changed configuration neither reads nor fills the cache: what it sees may yet be
+rolled back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """How a row of a tracked table names its environment: `column` is the environment id, or
+    the id of a row of `parent`, whose environment_id it is."""
+
+    column: str
+    parent: str | None = None
+
+
+TRACKED: dict[str, Owner] = {
+    "applications": Owner("environment_id"),
+    "application_secrets": Owner("application_id", "applications"),
+    "application_grants": Owner("environment_id"),
+    "application_grant_scopes": Owner("grant_id", "application_grants"),
+    "application_attribute_mappings": Owner("environment_id"),
+    "resources": Owner("environment_id"),
+    "resource_scopes": Owner("environment_id"),
+    "resource_attributes": Owner("environment_id"),
+    "signing_keys": Owner("environment_id"),
+    "sign_on_policies": Owner("environment_id"),
+    "sign_on_policy_actions": Owner("environment_id"),
+    "sign_on_policy_assignments": Owner("environment_id"),
+    "schema_attributes": Owner("environment_id"),
+    "populations": Owner("environment_id"),
+    "password_policies": Owner("environment_id"),
+}
+# Columns written on hot paths that no cache holds: changing only these is not a change.
+UNCACHED_COLUMNS: dict[str, set[str]] = {"application_secrets": {"last_used_at"}}
+
+CHANGED = "gatehouse.config_changed"
+HELD = "gatehouse.environments"
+MAX_ENVIRONMENTS = 1024
+MAX_ENTRIES_PER_ENVIRONMENT = 4096
+
+
+# --- writing: bump the version in the writer's transaction ---------------------------------------
+
+
+def _tables() -> dict[str, sa.Table]:
+    from gatehouse.store.models import Base
+
+    return dict(Base.metadata.tables)
+
+
+def _environment_ids(table: str, owners: Any) -> Any:
+    """A SELECT of the environment ids that `owners` (a SELECT of the owner column) name."""
+    owner = TRACKED[table]
+    if owner.parent is None:
+        return owners
+    parent = _tables()[owner.parent]
+    return sa.select(parent.c.environment_id).where(parent.c.id.in_(owners))
+
+
+def _bump(connection: sa.Connection | Session, environment_ids: Any) -> None:
+    environments = _tables()["environments"]
+    connection.execute(
+        sa.update(environments)
+        .where(environments.c.id.in_(environment_ids))
+        # the environment itself did not change: its updatedAt stays
+        .values(
+            config_version=environments.c.config_version + 1,
+            updated_at=environments.c.updated_at,
+        )
+    )
+
+
+def _changes_cached_columns(instance: Any, table: str) -> bool:
+    ignored = UNCACHED_COLUMNS.get(table, set())
+    state = sa.inspect(instance)
+    return any(
+        attribute.key not in ignored and attribute.history.has_changes()
+        for attribute in state.attrs
+    )
+
+
+def _changed_rows(session: Session) -> dict[str, set[uuid.UUID]]:
+    """Owner column values of the tracked rows this flush writes, by table."""
+    found: dict[str, set[uuid.UUID]] = {}
+    for instance, must_change in (
+        *((i, False) for i in session.new),
+        *((i, False) for i in session.deleted),
+        *((i, True) for i in session.dirty),
+    ):
+        table = getattr(instance, "__tablename__", None)
+        if table not in TRACKED:
+            continue
+        if must_change and not _changes_cached_columns(instance, table):
+            continue
+        value = getattr(instance, TRACKED[table].column, None)
+        if value is not None:  # None: the row cannot be written (the column is NOT NULL)
+            found.setdefault(table, set()).add(value)
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    # Before the flush: a deleted row's parent (a secret's application) still exists.
+    for table, values in _changed_rows(session).items():
+        _bump(session.connection(), _environment_ids(table, list(values)))
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_bulk_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if not isinstance(table, sa.Table) or table.name not in TRACKED:
+        return
+    column = table.c[TRACKED[table.name].column]
+    if state.is_insert:
+        owners: Any = _inserted_values(state, column.key)
+    else:
+        owners = sa.select(column).where(*_where(state.statement))
+    _bump(state.session.connection(), _environment_ids(table.name, owners))
+    state.session.info[CHANGED] = True
+
+
+def _inserted_values(state: ORMExecuteState, key: str) -> list[Any]:
+    parameters = state.parameters
+    rows = parameters if isinstance(parameters, list) else [parameters or {}]
+    inline = state.statement.compile().params
+    return [value for row in (*rows, inline) if (value := row.get(key)) is not None]
+
+
+def _where(statement: Any) -> list[Any]:
+    clause = statement.whereclause
+    return [] if clause is None else [clause]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(CHANGED, None)
+        session.info.pop(HELD, None)
+
+
+# --- reading: entries of the version the request sees --------------------------------------------
+
+
+@dataclass
+class _Entries:
+    version: int
+    values: dict[Hashable, Any] = field(default_factory=dict)
+
+
+_cache: OrderedDict[uuid.UUID, _Entries] = OrderedDict()
+
+
+async def cached(
+    session: AsyncSession,
+    environment_id: uuid.UUID,
+    key: Hashable,
+    load: Callable[[], Awaitable[T]],
+) -> T:
+    """The value `load` reads for `key` in the environment, read once per configuration version.
+    Cached values are shared by every request of the process: never change them."""
+    version = await _version(session, environment_id)
+    if version is None or session.info.get(CHANGED):
+        return await load()
+    entries = _cache.get(environment_id)
+    if entries is not None and entries.version == version and key in entries.values:
+        _cache.move_to_end(environment_id)
+        return entries.values[key]  # type: ignore[no-any-return]
+    value = await load()
+    if not session.info.get(CHANGED):
+        _store(environment_id, version, key, value)
+    return value
+
+
+async def environment_of(session: AsyncSession, environment_id: uuid.UUID) -> Any:
+    """The environment row (None if there is none), read once per transaction: the session holds
+    it, so later `session.get(Environment, ...)` calls are identity-map look-ups."""
+    from gatehouse.environments.models import Environment
+
+    held = session.info.setdefault(HELD, {})
+    if environment_id not in held:
+        held[environment_id] = await session.get(Environment, environment_id)
+    return held[environment_id]
+
+
+async def _version(session: AsyncSession, environment_id: uuid.UUID) -> int | None:
+    environment = await environment_of(session, environment_id)
+    return None if environment is None else int(environment.config_version)
+
+
+def _store(environment_id: uuid.UUID, version: int, key: Hashable, value: Any) -> None:
+    entries = _cache.get(environment_id)
+    if entries is None or entries.version != version:
+        # an older reader must not replace a newer version's entries
+        if entries is not None and entries.version > version:
+            return
+        entries = _cache[environment_id] = _Entries(version)
+    if len(entries.values) >= MAX_ENTRIES_PER_ENVIRONMENT:
+        entries.values.clear()
+    entries.values[key] = value
+    _cache.move_to_end(environment_id)
+    while len(_cache) > MAX_ENVIRONMENTS:
+        _cache.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget every entry (tests that compare cached and uncached reads)."""
+    _cache.clear()
+
+
+def detached_copy(row: T) -> T:
+    """A copy of an ORM row that belongs to no session, for a cache: a session's own instances
+    expire when it rolls back. Its column values are copied (JSON deeply), so it shares nothing."""
+    mapper = sa.inspect(type(row))
+    copy = mapper.class_manager.new_instance()
+    for attribute in mapper.column_attrs:
+        value = getattr(row, attribute.key)
+        # loaded state, as a query leaves it (nothing to flush); only JSON values are mutable
+        set_committed_value(copy, attribute.key, deepcopy(value) if _mutable(value) else value)
+    make_transient_to_detached(copy)
+    return copy  # type: ignore[no-any-return]
+
+
+def _mutable(value: object) -> bool:
+    return isinstance(value, dict | list)
+
+
+async def attached(session: AsyncSession, copy: T) -> T:
+    """The session's instance of a cached row, without a query: the one it holds already (with
+    whatever the request changed in it), else a fresh copy of the cached one, so a change the
+    request makes (even inside a JSON value) stays its own."""
+    held = session.sync_session.identity_map.get(sa.inspect(copy).key)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    return await session.merge(detached_copy(copy), load=False)

@@ -1,0 +1,163 @@
+"""An environment's config_version goes up in the transaction of every change to what nodes cache
+(applications, their secrets and grants, signing keys, sign-on policies), whether the change is an
+ORM write or a bulk statement, and stays put for the writes of the hot paths (token requests, a
+previous secret's lastUsed)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from gatehouse.crypto.keys import published_keys, rotate_signing_key
+from gatehouse.environments.models import Environment
+from tests.oauth.support import grant
+from tests.support.api import Api
+
+pytestmark = pytest.mark.anyio
+
+SIGNING_KEY = {
+    "name": "Another token key",
+    "subjectDN": "CN=Another, O=Example Corp",
+    "algorithm": "RSA",
+    "keyLength": 2048,
+    "signatureAlgorithm": "SHA256withRSA",
+    "usageType": "SIGNING",
+    "validityPeriod": 365,
+    "default": True,
+}
+
+
+async def version(app, env: str) -> int:
+    async with app.state.runtime.sessions() as session:
+        found = await session.scalar(
+            sa.select(Environment.config_version).where(Environment.id == uuid.UUID(env))
+        )
+    assert found is not None
+    return found
+
+
+async def worker(admin: Api, env: str) -> tuple[str, str]:
+    created = await admin.create(
+        f"/environments/{env}/applications",
+        {
+            "name": f"worker-{uuid.uuid4().hex[:8]}",
+            "type": "WORKER",
+            "protocol": "OPENID_CONNECT",
+            "enabled": True,
+            "grantTypes": ["CLIENT_CREDENTIALS"],
+            "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+        },
+    )
+    secret = (await admin.get(f"/environments/{env}/applications/{created['id']}/secret")).json()
+    return created["id"], secret["secret"]
+
+
+async def test_every_change_to_cached_configuration_bumps_the_version(
+    app, admin: Api, env: str
+) -> None:
+    start = await version(app, env)
+    client_id, _ = await worker(admin, env)
+    after_create = await version(app, env)
+    assert after_create > start
+
+    href = f"/environments/{env}/applications/{client_id}"
+    changes = [
+        admin.put(
+            href,
+            json={
+                "name": "renamed",
+                "type": "WORKER",
+                "protocol": "OPENID_CONNECT",
+                "enabled": False,
+                "grantTypes": ["CLIENT_CREDENTIALS"],
+                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+            },
+        ),
+        admin.post(f"{href}/secret", json={}),  # bulk delete of the old secret, new row
+        admin.post(f"/environments/{env}/keys", json=SIGNING_KEY),  # bulk demotion of the old key
+    ]
+    seen = after_create
+    for change in changes:
+        response = await change
+        assert response.status_code in (200, 201), response.text
+        now = await version(app, env)
+        assert now > seen, response.request.url
+        seen = now
+
+
+async def test_grant_scopes_written_in_bulk_bump_the_version(app, admin: Api, env: str) -> None:
+    client_id, _ = await worker(admin, env)
+    before = await version(app, env)
+    await grant(admin, env, client_id, "openid", "openid", "profile")
+    assert await version(app, env) > before
+
+
+async def test_token_requests_and_previous_secret_use_leave_the_version(
+    app, admin: Api, env: str
+) -> None:
+    client_id, secret = await worker(admin, env)
+    overlap = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rotated = await admin.post(
+        f"/environments/{env}/applications/{client_id}/secret",
+        json={"previous": {"expiresAt": overlap}},
+    )
+    assert rotated.status_code == 200, rotated.text
+    before = await version(app, env)
+    for presented in (secret, rotated.json()["secret"]):  # the previous secret gets lastUsed
+        response = await admin.client_credentials_token(env, client_id, presented)
+        assert response.status_code == 200, response.text
+    assert await version(app, env) == before
+
+
+async def test_a_rolled_back_change_leaves_the_version(app, env: str) -> None:
+    runtime = app.state.runtime
+    before = await version(app, env)
+    with pytest.raises(RuntimeError):
+        async with runtime.sessions() as session, session.begin():
+            await rotate_signing_key(session, runtime.sealer, uuid.UUID(env))
+            raise RuntimeError("roll back")
+    assert await version(app, env) == before
+
+
+async def test_policy_changes_bump_the_version(app, admin: Api, env: str) -> None:
+    policies = (await admin.get(f"/environments/{env}/passwordPolicies")).json()
+    basic = next(p for p in policies["_embedded"]["passwordPolicies"] if p["name"] == "Basic")
+    sign_on = (await admin.get(f"/environments/{env}/signOnPolicies")).json()
+    policy_id = sign_on["_embedded"]["signOnPolicies"][0]["id"]
+    changes = [
+        # the previous default is unset by a bulk UPDATE
+        admin.put(
+            f"/environments/{env}/passwordPolicies/{basic['id']}", json={**basic, "default": True}
+        ),
+        admin.post(
+            f"/environments/{env}/signOnPolicies/{policy_id}/actions",
+            json={"type": "LOGIN", "priority": 20},
+        ),
+    ]
+    seen = await version(app, env)
+    for change in changes:
+        response = await change
+        assert response.status_code in (200, 201), response.text
+        now = await version(app, env)
+        assert now > seen, response.request.url
+        seen = now
+
+
+async def test_what_a_rolled_back_change_read_is_never_served(app, env: str) -> None:
+    """A session that rotated a key sees its own new key, and the version its own bump gave; had
+    it cached that key, the next committed change (the same version) would serve a key that was
+    rolled back."""
+    runtime = app.state.runtime
+    environment_id = uuid.UUID(env)
+    with pytest.raises(RuntimeError):
+        async with runtime.sessions() as session, session.begin():
+            rolled_back = await rotate_signing_key(session, runtime.sealer, environment_id)
+            assert (await published_keys(session, environment_id)).current_kid == rolled_back.kid
+            raise RuntimeError("roll back")
+    async with runtime.sessions() as session, session.begin():
+        committed = await rotate_signing_key(session, runtime.sealer, environment_id)
+    async with runtime.sessions() as session, session.begin():
+        assert (await published_keys(session, environment_id)).current_kid == committed.kid
