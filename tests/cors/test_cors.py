@@ -183,7 +183,18 @@ async def test_authorize_and_flows_answer_the_applications_origins(
             token_path, data={**form, "code_verifier": VERIFIER}, headers={"Origin": SPA}
         )
     assert answered.status_code == 200 and allows(answered, SPA)
-    assert answered.json()["id_token"]
+    id_token = answered.json()["id_token"]
+    async with app_client(app) as http:
+        # signoff names its client by the ID token's audience when client_id is not given
+        hinted = {"id_token_hint": id_token}
+        preflight = await http.options(
+            f"/{env}/as/signoff", params=hinted, headers=preflight_headers(SPA)
+        )
+        assert preflight.status_code == 204 and allows(preflight, SPA)
+        signed_off = await http.get(f"/{env}/as/signoff", params=hinted, headers={"Origin": SPA})
+        assert signed_off.status_code == 200 and allows(signed_off, SPA)
+        refused = await http.get(f"/{env}/as/signoff", params=hinted, headers={"Origin": EVIL})
+        assert no_cors(refused)
 
 
 def app_client(app: Any) -> httpx.AsyncClient:
@@ -326,13 +337,23 @@ async def test_signoff_names_its_client_by_client_id(
     assert no_cors(await client.get(path, headers={"Origin": SPA}))
 
 
-async def test_the_management_api_has_no_cors(admin: Api, env: str) -> None:
-    response = await admin.get(f"/environments/{env}/applications", headers={"Origin": SPA})
-    assert response.status_code == 200 and no_cors(response)
+async def test_the_management_api_answers_any_origin_without_credentials(
+    admin: Api, env: str
+) -> None:
+    """PingOne trusts every origin on calls authorized by an access token: `*`, so a browser
+    never sends cookies with them."""
+    response = await admin.get(f"/environments/{env}/applications", headers={"Origin": EVIL})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
     preflight = await admin.client.options(
-        f"/v1/environments/{env}/applications", headers=preflight_headers(SPA)
+        f"/v1/environments/{env}/applications",
+        headers=preflight_headers(EVIL, "POST", "authorization,content-type"),
     )
-    assert no_cors(preflight)
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "DELETE" in preflight.headers["access-control-allow-methods"]
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
 
 
 async def test_sign_on_cookies_cross_sites_over_https(admin: Api, env: str, app: Any) -> None:

@@ -4,14 +4,15 @@
   the endpoint's methods and headers when the origin is allowed, 204 without any CORS header when
   it is not (the browser then blocks the request; nothing is said about why). A preflight has no
   body, credentials or header values, so the application is read from the query or the path
-  (authorize's client_id, resume's flowId, /flows/{flowId}); where it cannot be (token, revoke,
-  introspect, DaVinci continue, a signoff), the origin must be allowed by some application of the
-  environment, and the actual request decides again.
+  (authorize's client_id, resume's flowId, /flows/{flowId}, signoff's client_id or
+  id_token_hint); where it cannot be (token, revoke, introspect, DaVinci continue), the origin
+  must be allowed by some application of the environment, and the actual request decides again.
 - Any other request goes to the routes unchanged; its answer gets `Vary: Origin`, and the CORS
   headers when its origin is allowed for the application the request names.
 
 Allowed origins are echoed (never `*` with credentials) with `Access-Control-Allow-Credentials:
-true`, except on the public endpoints (discovery, JWKS), which answer `*` without credentials.
+true`, except on the public endpoints (discovery, JWKS, the management API), which answer `*`
+without credentials.
 """
 
 from __future__ import annotations

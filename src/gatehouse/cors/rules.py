@@ -8,7 +8,8 @@ PingOne's documented behaviour, followed here:
   (`ALLOW_SPECIFIC_ORIGINS`), none with `ALLOW_NO_ORIGINS`; an application without
   `corsSettings` (PingOne's legacy behaviour) allows any origin except on the sensitive
   endpoints (those that use the session cookies, and /as/token);
-- the management API is not listed: it gets no CORS headers.
+- the management API (`/v1`), authorized by access tokens only, answers any origin without
+  credentials.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ class Naming(Enum):
 
 
 # Namings a preflight (no body, no credentials, no custom header values) can still read.
-PREFLIGHT_NAMINGS = frozenset({Naming.CLIENT_ID, Naming.FLOW_QUERY, Naming.FLOW_PATH})
+PREFLIGHT_NAMINGS = frozenset(
+    {Naming.CLIENT_ID, Naming.FLOW_QUERY, Naming.FLOW_PATH, Naming.SIGNOFF}
+)
 FORM_NAMINGS = frozenset({Naming.CLIENT_ID, Naming.CLIENT_CREDENTIALS})
 
 
@@ -136,7 +139,10 @@ def _path(template: str) -> re.Pattern[str]:
     return re.compile("/(?P<env>[^/]+)" + template)
 
 
+MANAGEMENT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
 ENDPOINTS = (
+    Endpoint(re.compile(r"/v1(/.*)?"), MANAGEMENT_METHODS, Access.PUBLIC),
     Endpoint(_path(r"/as/\.well-known/openid-configuration"), ("GET",), Access.PUBLIC),
     Endpoint(_path(r"/as/jwks"), ("GET",), Access.PUBLIC),
     Endpoint(_path(r"/davinci/\.well-known/openid-configuration"), ("GET",), Access.PUBLIC),
