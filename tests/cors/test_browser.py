@@ -5,16 +5,18 @@ password answered readably, the code redeemed at /as/token, userinfo and discove
 page: the browser accepts Gatehouse's CORS answers. The same page on an origin the application
 does not list cannot read the authorize answer.
 
-Cookies do not cross sites here: over plain http they are SameSite=Lax (a browser refuses
-SameSite=None without Secure), and this flow needs none of them (the interaction travels in
-headers). Over https the ST and interaction cookies are SameSite=None; Secure (test_cors)."""
+Cookies do not cross sites there: over plain http they are SameSite=Lax (a browser refuses
+SameSite=None without Secure), and that flow needs none of them (the interaction travels in
+headers). Over https the ST and interaction cookies are SameSite=None; Secure (test_cors). A page
+on another port of the server's host (another origin, the same site) proves the credentialed
+part: the flows API needs the interaction cookie and /as/resume the ST cookie."""
 
 from __future__ import annotations
 
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
@@ -78,6 +80,25 @@ window.signOn = async (cfg) => {
     tokenStatus: exchanged.status, idToken: tokens.id_token, sub: info.sub,
     issuer: discovery.issuer,
   };
+};
+
+window.signOnWithCookies = async (cfg) => {
+  const flow = await (await fetch(cfg.authorize, {
+    credentials: "include", headers: {"Accept": "application/json"},
+  })).json();
+  const flowUrl = cfg.flows + "/" + flow.id;
+  const checked = await fetch(flowUrl, {
+    method: "POST",
+    credentials: "include",
+    headers: {"Content-Type": "application/vnd.pingidentity.usernamePassword.check+json"},
+    body: JSON.stringify({username: cfg.username, password: cfg.password}),
+  });
+  const completed = await checked.json();
+  const resumed = await (await fetch(cfg.resume + "?flowId=" + flow.id, {
+    credentials: "include", headers: {"Accept": "application/json"},
+  })).json();
+  return {first: flow.status, checkStatus: checked.status, status: completed.status,
+          code: resumed.authorizeResponse.code, state: resumed.authorizeResponse.state};
 };
 
 window.tryAuthorize = async (url) => {
@@ -169,17 +190,7 @@ def single_page_app(api: httpx.Client, origin: str, redirect_uri: str) -> str:
         ),
         201,
     )
-    resources = ok(api.get("/resources"))["_embedded"]["resources"]
-    openid = next(r for r in resources if r["name"] == "openid")
-    scopes = ok(api.get(f"/resources/{openid['id']}/scopes"))["_embedded"]["scopes"]
-    wanted = [{"id": s["id"]} for s in scopes if s["name"] in ("openid", "profile")]
-    ok(
-        api.post(
-            f"/applications/{app['id']}/grants",
-            json={"resource": {"id": openid["id"]}, "scopes": wanted},
-        ),
-        201,
-    )
+    grant_openid(api, app["id"])
     davinci = ok(api.post("/davinciApplications", json={"name": "DaVinci"}), 201)
     flow = ok(api.post("/flows", json={"name": "Sign on", "graphData": SIGN_ON_GRAPH}), 201)
     deployed = api.post(f"/flows/{flow['id']}", content=b"", headers={"Content-Type": DEPLOY})
@@ -204,6 +215,35 @@ def single_page_app(api: httpx.Client, origin: str, redirect_uri: str) -> str:
     return str(app["id"])
 
 
+def grant_openid(api: httpx.Client, application_id: str) -> None:
+    resources = ok(api.get("/resources"))["_embedded"]["resources"]
+    openid = next(r for r in resources if r["name"] == "openid")
+    scopes = ok(api.get(f"/resources/{openid['id']}/scopes"))["_embedded"]["scopes"]
+    wanted = [{"id": s["id"]} for s in scopes if s["name"] in ("openid", "profile")]
+    ok(
+        api.post(
+            f"/applications/{application_id}/grants",
+            json={"resource": {"id": openid["id"]}, "scopes": wanted},
+        ),
+        201,
+    )
+
+
+def tenant(
+    server: Server, make_application: Callable[[httpx.Client], str]
+) -> tuple[str, str, dict[str, Any]]:
+    """A new environment with the application `make_application` creates, and a user: (environment
+    id, client id, user)."""
+    with admin_client(server) as org:
+        body = {"name": f"cors-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
+        env = ok(org.post("/environments", json=body), 201)["id"]
+        api = httpx.Client(
+            base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
+        )
+        with api:
+            return env, make_application(api), person(api)
+
+
 def person(api: httpx.Client) -> dict[str, Any]:
     name = f"ada_{secrets.token_hex(4)}"
     user = ok(api.post("/users", json={"username": name, "email": f"{name}@example.com"}), 201)
@@ -222,15 +262,9 @@ def test_a_page_on_another_origin_signs_on_through_davinci_with_fetch(
 ) -> None:
     spa_origin = f"http://localhost:{page_port}"
     redirect_uri = f"{spa_origin}/callback"
-    with admin_client(server) as org:
-        body = {"name": f"cors-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
-        env = ok(org.post("/environments", json=body), 201)["id"]
-        api = httpx.Client(
-            base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-        )
-        with api:
-            client_id = single_page_app(api, spa_origin, redirect_uri)
-            user = person(api)
+    env, client_id, user = tenant(
+        server, lambda api: single_page_app(api, spa_origin, redirect_uri)
+    )
     verifier, challenge = pkce_pair()
     auth = f"{server.base_url}/{env}/as"
     authorize = f"{auth}/authorize?" + urlencode(
@@ -275,3 +309,94 @@ def test_a_page_on_another_origin_signs_on_through_davinci_with_fetch(
     assert result["sub"] == user["id"]
     assert result["issuer"] == auth
     assert refused == "TypeError" and allowed == "read"
+
+
+def sign_on_policy_app(api: httpx.Client, origin: str, redirect_uri: str) -> str:
+    """A public application allowing `origin`, whose sign-on policy is one LOGIN action."""
+    app = ok(
+        api.post(
+            "/applications",
+            json={
+                "enabled": True,
+                "name": f"spa-{secrets.token_hex(4)}",
+                "type": "SINGLE_PAGE_APP",
+                "protocol": "OPENID_CONNECT",
+                "grantTypes": ["AUTHORIZATION_CODE"],
+                "responseTypes": ["CODE"],
+                "redirectUris": [redirect_uri],
+                "tokenEndpointAuthMethod": "NONE",
+                "corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": [origin]},
+            },
+        ),
+        201,
+    )
+    grant_openid(api, app["id"])
+    policy = ok(api.post("/signOnPolicies", json={"name": f"login_{secrets.token_hex(4)}"}), 201)
+    ok(
+        api.post(
+            f"/signOnPolicies/{policy['id']}/actions",
+            json={"priority": 1, "type": "LOGIN", "recovery": {"enabled": False}},
+        ),
+        201,
+    )
+    ok(
+        api.post(
+            f"/applications/{app['id']}/signOnPolicyAssignments",
+            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
+        ),
+        201,
+    )
+    return str(app["id"])
+
+
+def test_a_page_on_another_port_drives_the_flows_api_with_its_cookies(
+    server: Server, chromium: Any, page_port: int
+) -> None:
+    spa_origin = f"http://127.0.0.1:{page_port}"
+    redirect_uri = f"{spa_origin}/callback"
+    env, client_id, user = tenant(
+        server, lambda api: sign_on_policy_app(api, spa_origin, redirect_uri)
+    )
+    verifier, challenge = pkce_pair()
+    base = f"{server.base_url}/{env}"
+    authorize = f"{base}/as/authorize?" + urlencode(
+        {
+            "client_id": client_id,
+            "response_type": "code",
+            "response_mode": "pi.flow",
+            "scope": "openid profile",
+            "redirect_uri": redirect_uri,
+            "state": "cookie-state",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    config = {
+        "authorize": authorize,
+        "flows": f"{base}/flows",
+        "resume": f"{base}/as/resume",
+        "username": user["username"],
+        "password": PASSWORD,
+    }
+    context = chromium.new_context()
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{spa_origin}/")
+        result = page.evaluate("config => window.signOnWithCookies(config)", config)
+    finally:
+        context.close()
+    assert result["first"] == "USERNAME_PASSWORD_REQUIRED"
+    assert result["checkStatus"] == 200 and result["status"] == "COMPLETED"
+    assert result["state"] == "cookie-state"
+    tokens = httpx.post(
+        f"{base}/as/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": result["code"],
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+    )
+    assert tokens.status_code == 200, tokens.text

@@ -17,6 +17,7 @@ without credentials.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import deque
 from collections.abc import Mapping
@@ -56,7 +57,7 @@ class CorsMiddleware:
         headers = Headers(scope=scope)
         origin_header = headers.get("origin")
         origin = rules.parse_origin(origin_header) if origin_header else None
-        request = Named(scope["app"].state.runtime, endpoint, match, scope, headers)
+        request = CorsRequest(scope["app"].state.runtime, endpoint, match, scope, headers)
         if (
             scope["method"] == "OPTIONS"
             and origin_header
@@ -75,14 +76,14 @@ class CorsMiddleware:
         )
 
 
-class Named:
+class CorsRequest:
     """A request to one of the endpoints, and the application it names."""
 
     def __init__(
         self,
         runtime: Runtime,
         endpoint: Endpoint,
-        match: Any,
+        match: re.Match[str],
         scope: Scope,
         headers: Headers,
     ) -> None:
