@@ -58,11 +58,7 @@ class CorsMiddleware:
         origin_header = headers.get("origin")
         origin = rules.parse_origin(origin_header) if origin_header else None
         request = CorsRequest(scope["app"].state.runtime, endpoint, match, scope, headers)
-        if (
-            scope["method"] == "OPTIONS"
-            and origin_header
-            and "access-control-request-method" in (headers)
-        ):
+        if scope["method"] == "OPTIONS" and origin_header and _asks_preflight(headers):
             allowed = origin is not None and await request.allows(origin, preflight=True)
             await preflight_response(endpoint, origin_header if allowed else None)(
                 scope, receive, send
@@ -128,8 +124,8 @@ class CorsRequest:
             case Naming.SIGNOFF:
                 client_id = await _signing_off_client(session, environment_id, self.query)
             case Naming.FLOW_QUERY | Naming.FLOW_PATH:
-                flow_id = self.match["flow"] if naming is Naming.FLOW_PATH else None
-                flow_id = flow_id or self.query.get("flowId")
+                in_path = naming is Naming.FLOW_PATH
+                flow_id = self.match["flow"] if in_path else self.query.get("flowId")
                 return True, await _flow_application(session, environment_id, flow_id)
             case Naming.INTERACTION:
                 interaction_id = self.headers.get("interactionid")
@@ -138,6 +134,10 @@ class CorsRequest:
             return False, None
         application = await find_application(session, environment_id, client_id)
         return True, application.config if application is not None else None
+
+
+def _asks_preflight(headers: Headers) -> bool:
+    return "access-control-request-method" in headers
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
