@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from gatehouse import __version__
 from gatehouse.common.bodies import documented_models
 from gatehouse.common.errors import Detail, Problem, not_found
+from gatehouse.cors.middleware import CorsMiddleware
 from gatehouse.oauth.errors import OAuthError, render_oauth_error
 from gatehouse.routers import ROUTERS
 from gatehouse.runtime import Runtime
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(CorsMiddleware)
     app.add_exception_handler(Problem, render_problem)
     app.add_exception_handler(OAuthError, render_oauth_error)
     app.add_exception_handler(RequestValidationError, render_validation_error)

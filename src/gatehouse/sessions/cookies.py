@@ -3,7 +3,9 @@
 - `ST`, the session (pingone/08 section 3): `Max-Age` session_max_seconds, `SameSite=None` when
   sent with `Secure`, else `Lax` (browsers refuse `None` without `Secure`);
 - the interaction cookie, binding sign-on flows to the browser that started them: a browser
-  keeps one for its lifetime and every flow it starts stores that value's digest. `SameSite=Lax`.
+  keeps one for its lifetime and every flow it starts stores that value's digest. `SameSite` as
+  for `ST`, so that a sign-on page or SDK on another site (cors) can drive the flows API over
+  https; the hosted page's forms carry their own CSRF token (ui.csrf).
 
 `Secure` follows settings.cookie_secure, or the request's scheme when that is unset.
 """
@@ -74,11 +76,12 @@ def set_interaction_cookie(
     environment_id: uuid.UUID,
     secret: str,
 ) -> None:
+    secure = is_secure(request, settings)
     response.set_cookie(
         INTERACTION_COOKIE,
         secret,
         path=f"/{environment_id}",
-        secure=is_secure(request, settings),
+        secure=secure,
         httponly=True,
-        samesite="lax",
+        samesite="none" if secure else "lax",
     )

@@ -1,0 +1,1 @@
+"""Cross-origin resource sharing for the authorization and runtime endpoints (rules, middleware)."""
