@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     outbound_allow_http: bool = False
     outbound_allow_private: bool = False
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A PEM file of certificate authorities trusted for outbound https besides certifi's.
+    outbound_ca_file: Path | None = None
     # The social provider types' endpoints that replace their real ones (federation/social.py):
     # a JSON object {"FACEBOOK": {"authorizationEndpoint": "...", "tokenEndpoint": "...",
     # "userInfoEndpoint": "..."}, ...}. For tests and development against a local OAuth server.
