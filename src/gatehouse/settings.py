@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     authorization_code_seconds: int = Field(default=60, ge=10, le=600)
     session_idle_seconds: int = Field(default=28800, ge=60)
     session_max_seconds: int = Field(default=2592000, ge=60)
+    # Housekeeping (housekeeping.py): expired rows deleted every this many seconds, at most this
+    # many per table per run (0: never); outbox messages kept this long (0: kept).
+    purge_interval_seconds: int = Field(default=300, ge=0)
+    purge_batch_size: int = Field(default=500, ge=1, le=100000)
+    outbox_retention_seconds: int = Field(default=604800, ge=0)
     # Send cookies with `Secure`. Unset: only when the request came over https.
     cookie_secure: bool | None = None
 

@@ -23,7 +23,7 @@ class AuthorizationCode(IdMixin, Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+        sa.ForeignKey("sessions.id", ondelete="SET NULL"), index=True
     )
     redirect_uri: Mapped[str | None] = mapped_column(sa.String(2048))
     scope: Mapped[str] = mapped_column(sa.Text)
@@ -34,7 +34,7 @@ class AuthorizationCode(IdMixin, Base):
     acr: Mapped[str | None] = mapped_column(sa.String(256))
     amr: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # housekeeping
     redeemed_at: Mapped[datetime | None]
     # every token issued from this code shares this family: a replayed code revokes it
     token_family: Mapped[uuid.UUID]
@@ -53,7 +53,7 @@ class RefreshToken(IdMixin, Base):
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="SET NULL")
+        sa.ForeignKey("sessions.id", ondelete="SET NULL"), index=True
     )
     scope: Mapped[str] = mapped_column(sa.Text)
     auth_time: Mapped[datetime]
@@ -62,8 +62,8 @@ class RefreshToken(IdMixin, Base):
     created_at: Mapped[datetime]
     # PingOne: each token lives refreshTokenDuration; the family ends refreshTokenRollingDuration
     # after the code was redeemed (None: it does not), when the user must sign on again
-    family_expires_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime]
+    family_expires_at: Mapped[datetime | None] = mapped_column(index=True)  # housekeeping
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
