@@ -114,9 +114,7 @@ def rotate_key(environment_id: uuid.UUID) -> None:
 
 
 @main.command()
-@click.option(
-    "--until-done", is_flag=True, help="Run again until no table has a full batch left."
-)
+@click.option("--until-done", is_flag=True, help="Run again until no table has a full batch left.")
 def purge(until_done: bool) -> None:
     """Delete expired rows: one run (what every server process does periodically)."""
     from gatehouse.housekeeping import purge as run_purge
