@@ -3,9 +3,9 @@
 Each process started with the app runs `purge` every GATEHOUSE_PURGE_INTERVAL_SECONDS (0: never;
 the first run comes after a random part of the interval, so nodes started together spread out);
 `gatehouse purge` runs it once (`--until-done`: again until nothing expired is left). A run deletes, per table, at most GATEHOUSE_PURGE_BATCH_SIZE rows
-with one `DELETE ... WHERE <key> IN (SELECT <key> ... WHERE <expired> LIMIT n)` in a transaction
-of its own, so several nodes running at once only delete the same rows once, and no lock is held
-for long. What is expired, table by table (nothing deleted is still valid):
+with one `DELETE ... WHERE <key> IN (SELECT <key> ... WHERE <expired> LIMIT n FOR UPDATE SKIP
+LOCKED)` in a transaction of its own, so several nodes running at once delete different rows and
+hold no lock for long. What is expired, table by table (nothing deleted is still valid):
 
 - flows, SAML used assertion ids, revoked and family access token ids, used client assertion jtis:
   past `expires_at`;
@@ -16,6 +16,10 @@ for long. What is expired, table by table (nothing deleted is still valid):
   (a refresh needs to see that its session was revoked);
 - the OTP sends counted by the send limits: older than the limits' window;
 - outbox messages: older than GATEHOUSE_OUTBOX_RETENTION_SECONDS (0: kept).
+
+One-time codes kept on other rows (a device's pending OTP, a password's recovery code, a flow's
+verification code) are not rows of their own: they are refused after their expiry, replaced by the
+next one, and go with their flow.
 """
 
 from __future__ import annotations
@@ -149,7 +153,9 @@ async def _delete_batch(
     session: AsyncSession, table: sa.Table, condition: sa.ColumnElement[bool], limit: int
 ) -> int:
     key = list(table.primary_key.columns)
-    chosen = sa.select(*key).where(condition).limit(limit)
+    # PostgreSQL: rows another node is deleting are skipped, not waited for (no deadlock);
+    # SQLite has one writer at a time and renders no FOR UPDATE
+    chosen = sa.select(*key).where(condition).limit(limit).with_for_update(skip_locked=True)
     target = key[0].in_(chosen) if len(key) == 1 else sa.tuple_(*key).in_(chosen)
     result = await session.execute(sa.delete(table).where(target))
     return cast(sa.CursorResult[Any], result).rowcount or 0
