@@ -65,9 +65,10 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = 10.0
 
-    # Outbound requests to external identity providers (OIDC discovery, later federated sign-on):
-    # https only and public addresses only, unless allowed here (development, tests, providers on
-    # a private network). Each request is given this long in all.
+    # Outbound requests (identity providers, applications' jwksUrl, phone providers, DaVinci HTTP
+    # calls, environments' SMTP servers; federation/outbound.py): https only and public addresses
+    # only, unless allowed here (development, tests, servers on a private network). Each request
+    # is given this long in all.
     outbound_allow_http: bool = False
     outbound_allow_private: bool = False
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
