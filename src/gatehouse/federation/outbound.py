@@ -1,5 +1,6 @@
-"""Requests Gatehouse sends to external identity providers (discovery now, federated sign-on
-later), under one policy, so an administrator cannot make Gatehouse reach what it should not:
+"""Every HTTP request Gatehouse sends to another server (identity providers, applications'
+jwksUrl through federation.key_sets, phone providers, DaVinci HTTP calls) goes under one policy,
+so an administrator cannot make Gatehouse reach what it should not:
 
 - only http(s) URLs without credentials in them; https only unless `allow_http`;
 - the host is resolved first and every address it resolves to must be public (not loopback,
