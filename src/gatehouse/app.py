@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from gatehouse import __version__
+from gatehouse import __version__, housekeeping
 from gatehouse.common.bodies import documented_models
 from gatehouse.common.errors import Detail, Problem, not_found
 from gatehouse.cors.middleware import CorsMiddleware
@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with housekeeping.running(runtime):
+            yield
         await runtime.engine.dispose()
 
     app = FastAPI(

@@ -1,4 +1,4 @@
-"""The `gatehouse` command: serve, migrate, bootstrap, rotate-key, version."""
+"""The `gatehouse` command: serve, migrate, bootstrap, rotate-key, purge, version."""
 
 from __future__ import annotations
 
@@ -111,6 +111,18 @@ def rotate_key(environment_id: uuid.UUID) -> None:
             return (await rotate_signing_key(session, runtime.sealer, environment_id)).kid
 
     click.echo(f"new signing key: {_run(work, get_settings())}")
+
+
+@main.command()
+@click.option("--until-done", is_flag=True, help="Run again until no table has a full batch left.")
+def purge(until_done: bool) -> None:
+    """Delete expired rows: one run (what every server process does periodically)."""
+    from gatehouse.housekeeping import purge as run_purge
+    from gatehouse.housekeeping import purge_all
+
+    deleted = _run(purge_all if until_done else run_purge, get_settings())
+    for table, count in deleted.items():
+        click.echo(f"{table}: {count} deleted")
 
 
 @main.command()

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     authorization_code_seconds: int = Field(default=60, ge=10, le=600)
     session_idle_seconds: int = Field(default=28800, ge=60)
     session_max_seconds: int = Field(default=2592000, ge=60)
+    # Housekeeping (housekeeping.py): expired rows deleted every this many seconds, at most this
+    # many per table per run (0: never); outbox messages kept this long (0: kept).
+    purge_interval_seconds: int = Field(default=300, ge=0)
+    purge_batch_size: int = Field(default=500, ge=1, le=100000)
+    outbox_retention_seconds: int = Field(default=604800, ge=0)
     # Send cookies with `Secure`. Unset: only when the request came over https.
     cookie_secure: bool | None = None
 
@@ -65,12 +70,15 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False
     smtp_timeout_seconds: float = 10.0
 
-    # Outbound requests to external identity providers (OIDC discovery, later federated sign-on):
-    # https only and public addresses only, unless allowed here (development, tests, providers on
-    # a private network). Each request is given this long in all.
+    # Outbound requests (identity providers, applications' jwksUrl, phone providers, DaVinci HTTP
+    # calls, environments' SMTP servers; federation/outbound.py): https only and public addresses
+    # only, unless allowed here (development, tests, servers on a private network). Each request
+    # is given this long in all.
     outbound_allow_http: bool = False
     outbound_allow_private: bool = False
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A PEM file of certificate authorities trusted for outbound https besides certifi's.
+    outbound_ca_file: Path | None = None
     # The social provider types' endpoints that replace their real ones (federation/social.py):
     # a JSON object {"FACEBOOK": {"authorizationEndpoint": "...", "tokenEndpoint": "...",
     # "userInfoEndpoint": "..."}, ...}. For tests and development against a local OAuth server.

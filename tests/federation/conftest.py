@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -123,17 +124,19 @@ class Answer:
 
 
 class Upstream:
-    """An HTTP server on 127.0.0.1 answering each path as told."""
+    """An HTTP server on 127.0.0.1 answering each path as told (HTTPS with a `tls` context)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.answers: dict[str, Answer] = {}
         self.hosts: list[str] = []  # the Host header of each request received
+        self.paths: list[str] = []  # the path of each request received
         self.forms: list[bytes] = []  # the body of each POST received
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 upstream.hosts.append(self.headers.get("Host", ""))
+                upstream.paths.append(self.path)
                 answer = upstream.answers.get(self.path, Answer(404, b"{}"))
                 time.sleep(answer.delay)
                 self.send_response(answer.status)
@@ -155,7 +158,10 @@ class Upstream:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

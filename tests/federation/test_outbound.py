@@ -4,8 +4,10 @@ the connection goes to the address that was checked (a second DNS answer cannot 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from gatehouse.federation.outbound import (
     url_problem,
 )
 from tests.federation.conftest import Upstream
+from tests.notifications.smtp_servers import make_certificate, server_tls
 
 pytestmark = pytest.mark.anyio
 
@@ -122,3 +125,21 @@ async def test_posts_send_forms_and_do_not_follow_redirects(upstream: Upstream) 
     response = await request("POST", f"{upstream.base_url}/token", OPEN, form={"a": "b c"})
     assert response.status_code == 302
     assert upstream.forms[-1] == b"a=b+c"
+
+
+async def test_https_trusts_the_configured_certificate_authority(
+    tmp_path: Path,
+) -> None:
+    certificate = make_certificate(tmp_path)
+    server = Upstream(tls=server_tls(certificate))
+    try:
+        url = server.answer("/ok", {"ok": True})
+        with pytest.raises(OutboundError, match="Could not connect"):
+            await request("GET", url, OPEN)  # a self-signed certificate is not trusted
+        trusting = dataclasses.replace(OPEN, ca_file=str(certificate[0]))
+        assert (await request("GET", url, trusting)).body == b'{"ok": true}'
+        unreadable = dataclasses.replace(OPEN, ca_file=str(tmp_path / "missing.pem"))
+        with pytest.raises(OutboundError, match="cannot be read"):
+            await request("GET", url, unreadable)
+    finally:
+        server.close()

@@ -46,10 +46,10 @@ def id_token(key: RSAKey = KEY, **overrides: Any) -> str:
 
 @pytest.fixture(autouse=True)
 def _upstream_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def keys(url: str, policy: OutboundPolicy, *, refresh: bool) -> KeySet:
+    async def keys(url: str, policy: OutboundPolicy, kid: str | None) -> KeySet:
         return KeySet([KEY])
 
-    monkeypatch.setattr(signon, "_jwks", keys)
+    monkeypatch.setattr(signon.key_sets, "key_set", keys)
 
 
 async def test_a_valid_id_token_gives_its_claims() -> None:

@@ -14,7 +14,6 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
 
-from gatehouse.oauth import clients
 from tests.oauth import support
 from tests.support.api import Api
 
@@ -254,73 +253,6 @@ async def test_private_key_jwt_with_registered_jwks(app: Any, admin: Api, env: s
     hmac_signed = assertion(OctKey.import_key("k" * 64), client.id, audience, alg="HS256")
     refused = await redeem_with_assertion(admin, env, client, code, hmac_signed)
     assert refused.status_code == 401 and "private_key_jwt" in refused.json()["error_description"]
-
-
-async def test_private_key_jwt_with_a_jwks_url_fetched_and_cached(
-    app: Any, admin: Api, env: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    key = rsa_key("url-key-1")
-    served = {"keys": [key.as_dict(private=False)]}
-    fetched: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        fetched.append(str(request.url))
-        return httpx.Response(200, json=served)
-
-    real_client = httpx.AsyncClient
-
-    def client_with_mock(**kwargs: Any) -> httpx.AsyncClient:
-        return real_client(transport=httpx.MockTransport(handler), **kwargs)
-
-    monkeypatch.setattr(clients.httpx, "AsyncClient", client_with_mock)
-    url = f"https://rp-{secrets.token_hex(4)}.example.com/jwks"
-    client = await support.oidc_client(
-        admin, env, tokenEndpointAuthMethod="PRIVATE_KEY_JWT", jwksUrl=url
-    )
-    audience = f"{support.issuer(env)}/token"
-    for _ in range(2):
-        code = await code_for(app, admin, env, client)
-        response = await redeem_with_assertion(
-            admin, env, client, code, assertion(key, client.id, audience)
-        )
-        assert response.status_code == 200, response.text
-    assert fetched == [url]  # parsed once, then cached
-
-    # the client rotates its key: an unknown key is fetched again (not more than every 30 s)
-    rotated = rsa_key("url-key-2")
-    served["keys"] = [rotated.as_dict(private=False)]
-    monkeypatch.setattr(clients, "JWKS_REFETCH_AFTER", 0.0)
-    code = await code_for(app, admin, env, client)
-    response = await redeem_with_assertion(
-        admin, env, client, code, assertion(rotated, client.id, audience)
-    )
-    assert response.status_code == 200, response.text
-    assert fetched == [url, url]
-
-
-async def test_an_unreachable_jwks_url_is_invalid_client(
-    app: Any, admin: Api, env: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("unreachable", request=request)
-
-    real_client = httpx.AsyncClient
-    monkeypatch.setattr(
-        clients.httpx,
-        "AsyncClient",
-        lambda **kwargs: real_client(transport=httpx.MockTransport(handler), **kwargs),
-    )
-    client = await support.oidc_client(
-        admin,
-        env,
-        tokenEndpointAuthMethod="PRIVATE_KEY_JWT",
-        jwksUrl=f"https://down-{secrets.token_hex(4)}.example.com/jwks",
-    )
-    code = await code_for(app, admin, env, client)
-    response = await redeem_with_assertion(
-        admin, env, client, code, assertion(rsa_key(), client.id, f"{support.issuer(env)}/token")
-    )
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
 async def test_client_credentials_with_private_key_jwt(app: Any, admin: Api, env: str) -> None:

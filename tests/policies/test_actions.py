@@ -34,7 +34,9 @@ async def actions(admin: Api, env: str) -> str:
     return f"/environments/{env}/signOnPolicies/{policy['id']}/actions"
 
 
-def _round_trip_bodies(population: str, application: str) -> list[dict[str, Any]]:
+def _round_trip_bodies(
+    population: str, application: str, provider: str, mfa_policy: str
+) -> list[dict[str, Any]]:
     return [
         {
             "type": "LOGIN",
@@ -44,7 +46,7 @@ def _round_trip_bodies(population: str, application: str) -> list[dict[str, Any]
                 "population": {"id": population},
                 "confirmIdentityProviderAttributes": True,
             },
-            "socialProviders": [{"id": _id()}],
+            "socialProviders": [{"id": provider}],
             "enforceLockoutForIdentityProviders": True,
             "newUserProvisioning": {
                 "gateways": [{"id": _id(), "type": "LDAP", "userType": {"id": _id()}}]
@@ -56,7 +58,7 @@ def _round_trip_bodies(population: str, application: str) -> list[dict[str, Any]
         },
         {
             "type": "MULTI_FACTOR_AUTHENTICATION",
-            "deviceAuthenticationPolicy": {"id": _id()},
+            "deviceAuthenticationPolicy": {"id": mfa_policy},
             "noDevicesMode": "BYPASS",
             "sms": {"enabled": True},
             "voice": {"enabled": False},
@@ -78,12 +80,12 @@ def _round_trip_bodies(population: str, application: str) -> list[dict[str, Any]
             "discoveryRules": [
                 {
                     "condition": {"contains": "@example.com", "value": "${identifier}"},
-                    "identityProvider": {"id": _id()},
+                    "identityProvider": {"id": provider},
                 }
             ],
             "recovery": {"enabled": True},
             "registration": {"enabled": False},
-            "socialProviders": [{"id": _id()}],
+            "socialProviders": [{"id": provider}],
             "enforceLockoutForIdentityProviders": False,
         },
         {
@@ -98,7 +100,7 @@ def _round_trip_bodies(population: str, application: str) -> list[dict[str, Any]
         },
         {
             "type": "IDENTITY_PROVIDER",
-            "identityProvider": {"id": _id()},
+            "identityProvider": {"id": provider},
             "acrValues": "urn:acr:strong",
             "passUserContext": True,
             "registration": {"enabled": True, "population": {"id": population}},
@@ -111,9 +113,16 @@ RENDERED_COMMON = {"id", "type", "priority", "signOnPolicy", "environment", "cre
 
 
 async def test_each_action_type_round_trips(
-    admin: Api, env: str, actions: str, population: str, web_app: str
+    admin: Api,
+    env: str,
+    actions: str,
+    population: str,
+    web_app: str,
+    identity_provider: str,
+    mfa_policy: str,
 ) -> None:
-    for priority, body in enumerate(_round_trip_bodies(population, web_app), start=1):
+    bodies = _round_trip_bodies(population, web_app, identity_provider, mfa_policy)
+    for priority, body in enumerate(bodies, start=1):
         created = await admin.create(actions, {**body, "priority": priority})
         read = (await admin.get(f"{actions}/{created['id']}")).json()
         assert read == created
@@ -411,7 +420,7 @@ async def test_invalid_action_bodies_name_their_target(
 
 
 async def test_registration_population_must_be_in_this_environment(
-    app: Any, admin: Api, actions: str
+    app: Any, admin: Api, actions: str, identity_provider: str
 ) -> None:
     from tests.policies.conftest import default_population
 
@@ -429,7 +438,7 @@ async def test_registration_population_must_be_in_this_environment(
         {
             "type": "IDENTITY_PROVIDER",
             "priority": 1,
-            "identityProvider": {"id": _id()},
+            "identityProvider": {"id": identity_provider},
             "registration": {"enabled": True, "population": {"id": theirs}},
         },
     ):

@@ -15,6 +15,7 @@ from lxml import etree
 from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
+from tests.federation.conftest import create_provider, provider
 from tests.keys.support import certificate, import_certificate
 from tests.saml.support import (
     ACS,
@@ -328,19 +329,15 @@ async def test_is_passive_without_a_session_answers_no_passive(
 async def test_a_failed_sign_on_answers_authn_failed_with_the_application_policy(
     app: object, admin: Api, env: str
 ) -> None:
-    """The application's own sign-on policy runs: here one whose identity provider is gone, so
-    the flow fails and the SP is told so."""
+    """The application's own sign-on policy runs: here one whose identity provider is disabled,
+    so the flow fails and the SP is told so."""
     application = await saml_application(admin, env)
+    disabled = await create_provider(admin, env, provider("GITHUB", enabled=False))
     await policy_for(
         admin,
         env,
         application["id"],
-        [
-            {
-                "type": "IDENTITY_PROVIDER",
-                "identityProvider": {"id": "6e2b0b1e-0000-4000-8000-000000000000"},
-            }
-        ],
+        [{"type": "IDENTITY_PROVIDER", "identityProvider": {"id": disabled["id"]}}],
     )
     async with Browser(app, env) as browser:
         first = await browser.http.get(

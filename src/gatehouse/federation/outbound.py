@@ -1,5 +1,6 @@
-"""Requests Gatehouse sends to external identity providers (discovery now, federated sign-on
-later), under one policy, so an administrator cannot make Gatehouse reach what it should not:
+"""Every HTTP request Gatehouse sends to another server (identity providers, applications'
+jwksUrl through federation.key_sets, phone providers, DaVinci HTTP calls) goes under one policy,
+so an administrator cannot make Gatehouse reach what it should not:
 
 - only http(s) URLs without credentials in them; https only unless `allow_http`;
 - the host is resolved first and every address it resolves to must be public (not loopback,
@@ -8,6 +9,8 @@ later), under one policy, so an administrator cannot make Gatehouse reach what i
   so a second DNS answer cannot swap in another address (DNS rebinding);
 - redirects are followed for GET only, at most 3, and only on the same host;
 - the whole exchange has one time limit, and the response body a size limit;
+- TLS certificates are verified against certifi's authorities (httpx's default), plus those of `ca_file` when set
+  (an internal certificate authority);
 - proxies from the process environment are ignored (they would bypass the address check).
 
 Every refusal or failure is an OutboundError whose message names the problem and the URL.
@@ -16,8 +19,10 @@ Every refusal or failure is an OutboundError whose message names the problem and
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -45,6 +50,7 @@ class OutboundPolicy:
     allow_private: bool = False
     timeout: float = 5.0
     max_bytes: int = MAX_BYTES
+    ca_file: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutboundPolicy:
@@ -52,6 +58,7 @@ class OutboundPolicy:
             allow_http=settings.outbound_allow_http,
             allow_private=settings.outbound_allow_private,
             timeout=settings.outbound_timeout_seconds,
+            ca_file=str(settings.outbound_ca_file) if settings.outbound_ca_file else None,
         )
 
 
@@ -111,7 +118,10 @@ async def _follow(
 ) -> OutboundResponse:
     current = _checked(url, policy)
     async with httpx.AsyncClient(
-        trust_env=False, follow_redirects=False, timeout=policy.timeout
+        trust_env=False,
+        follow_redirects=False,
+        timeout=policy.timeout,
+        verify=tls_context(policy.ca_file),
     ) as client:
         for _ in range(MAX_REDIRECTS + 1):
             outgoing = await _pinned_request(
@@ -126,6 +136,20 @@ async def _follow(
                 await response.aclose()
             current = _redirect_target(current, location, policy)
     raise OutboundError(f"{url} redirected more than {MAX_REDIRECTS} times.")
+
+
+@functools.lru_cache(maxsize=8)
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The verifying TLS context of outbound requests (built once per CA file)."""
+    context = httpx.create_ssl_context(trust_env=False)  # certifi's authorities
+    if ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError):
+            raise OutboundError(
+                f"The certificate authorities in {ca_file} cannot be read."
+            ) from None
+    return context
 
 
 def _checked(url: str, policy: OutboundPolicy) -> httpx.URL:

@@ -18,7 +18,6 @@ Rules:
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 
@@ -48,7 +47,7 @@ from gatehouse.federation.schemas import (
     SamlProvider,
 )
 from gatehouse.keys.models import Certificate
-from gatehouse.policies.models import SignOnPolicy, SignOnPolicyAction
+from gatehouse.policies.service import named_identity_providers, policies_naming
 from gatehouse.resources.expressions import custom_attribute_types
 
 LOCAL_IDENTITY_PROVIDER = "PING_ONE"
@@ -123,7 +122,9 @@ async def update_provider(
 
 
 async def delete_provider(session: AsyncSession, provider: IdentityProvider) -> None:
-    policies = await _policies_naming(session, provider)
+    policies = await policies_naming(
+        session, provider.environment_id, provider.id, named_identity_providers
+    )
     if policies:
         raise request_failed(
             "The identity provider is used by the sign-on policies "
@@ -290,18 +291,6 @@ async def _check_saml(session: AsyncSession, environment_id: uuid.UUID, data: Sa
         raise invalid_value(
             "spSigning.algorithm", f"The key is an {key.key_type} key: choose a matching algorithm."
         )
-
-
-async def _policies_naming(session: AsyncSession, provider: IdentityProvider) -> list[str]:
-    """The sign-on policies with an action that names the provider (IDENTITY_PROVIDER, LOGIN
-    socialProviders, IDENTIFIER_FIRST discoveryRules...)."""
-    rows = await session.execute(
-        sa.select(SignOnPolicy.name, SignOnPolicyAction.config)
-        .join(SignOnPolicy, SignOnPolicy.id == SignOnPolicyAction.policy_id)
-        .where(SignOnPolicyAction.environment_id == provider.environment_id)
-    )
-    needle = str(provider.id)
-    return sorted({name for name, config in rows.tuples() if needle in json.dumps(config)})
 
 
 # Attribute mappings

@@ -9,9 +9,9 @@ in federation.social with the deployment's overrides).
 - `exchange_code`: the authorization code for tokens at the token endpoint, authenticated with
   the upstream's client authentication (CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or NONE). An
   OpenID Connect upstream must answer with an ID token, any upstream with an access token.
-- `verify_id_token`: signature against the upstream's JWKS (cached per process for JWKS_TTL
-  seconds, fetched again once when the token names an unknown key), then iss, aud (the client
-  id), exp and nonce.
+- `verify_id_token`: signature against the upstream's JWKS (federation.key_sets: kept per
+  process for a few minutes, fetched again once when the token names an unknown key), then iss,
+  aud (the client id), exp and nonce.
 - `fetch_userinfo`: the userinfo claims when the upstream has a userinfo endpoint (its `sub`
   must be the ID token's).
 - `get_json`: a GET with the access token, for the OAuth 2.0 types' profile APIs.
@@ -34,15 +34,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from gatehouse.federation import key_sets
 from gatehouse.federation.outbound import OutboundError, OutboundPolicy, OutboundResponse, request
 from gatehouse.federation.schemas import OidcProvider
 from gatehouse.federation.social import Endpoints
 
-JWKS_TTL = 300.0
 CLOCK_SKEW = 60
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"]
-
-_jwks_cache: dict[str, tuple[float, KeySet]] = {}
 
 
 class SignOnError(Exception):
@@ -163,15 +161,14 @@ async def verify_id_token(
 ) -> dict[str, Any]:
     """The ID token's claims once its signature, issuer, audience, expiry and nonce check out."""
     jwks_endpoint = upstream.endpoints.jwks_endpoint or ""
-    keys = await _jwks(jwks_endpoint, policy, refresh=False)
+    try:
+        keys = await key_sets.key_set(jwks_endpoint, policy, key_sets.token_kid(token))
+    except key_sets.KeySetError as error:
+        raise SignOnError(error.message) from None
     try:
         claims = _decode(token, keys)
     except JoseError:
-        keys = await _jwks(jwks_endpoint, policy, refresh=True)
-        try:
-            claims = _decode(token, keys)
-        except JoseError:
-            raise SignOnError("The ID token's signature does not verify.") from None
+        raise SignOnError("The ID token's signature does not verify.") from None
     _check_claims(claims, upstream, nonce)
     return claims
 
@@ -237,20 +234,6 @@ async def get_json(
         return json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
         raise SignOnError(f"The identity provider's {what} did not answer with JSON.") from None
-
-
-async def _jwks(url: str, policy: OutboundPolicy, *, refresh: bool) -> KeySet:
-    cached = _jwks_cache.get(url)
-    if cached is not None and not refresh and cached[0] > time.monotonic():
-        return cached[1]
-    response = await _call("GET", url, policy, {"Accept": "application/json"}, None)
-    document = _json_object(response, "JWKS endpoint")
-    try:
-        keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
-    except (JoseError, ValueError, TypeError, KeyError):
-        raise SignOnError(f"The JWKS at {url} cannot be read.") from None
-    _jwks_cache[url] = (time.monotonic() + JWKS_TTL, keys)
-    return keys
 
 
 async def _call(

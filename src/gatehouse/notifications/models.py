@@ -26,7 +26,7 @@ class OutboxMessage(IdMixin, Base):
     subject: Mapped[str | None] = mapped_column(sa.String(512))
     body: Mapped[str] = mapped_column(sa.Text)
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # housekeeping
     delivered_at: Mapped[datetime | None]
     delivery_error: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.applications.models import Application
 from gatehouse.crypto.sealing import Sealer
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.oauth.client_jwts import ClientJwtError, verify_client_jwt
 from gatehouse.oauth.clients import find_application
 from gatehouse.oauth.errors import OAuthError
@@ -112,10 +113,12 @@ class AuthorizationError(Exception):
 
 @dataclass(frozen=True)
 class Verifier:
-    """What checks the JWTs an application signs: its secrets' sealer, the issuer they name."""
+    """What checks the JWTs an application signs: its secrets' sealer, the issuer they name,
+    the policy its jwksUrl is fetched under."""
 
     sealer: Sealer
     issuer: str
+    policy: OutboundPolicy
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ async def _request_object(
         verified = await verify_client_jwt(
             session,
             verifier.sealer,
+            verifier.policy,
             application,
             token,
             verifier.issuer,
@@ -420,7 +424,9 @@ async def _hinted_user_id(
     if token is None:
         return None
     try:
-        user = await hinted_user(session, verifier.sealer, application, verifier.issuer, token)
+        user = await hinted_user(
+            session, verifier.sealer, verifier.policy, application, verifier.issuer, token
+        )
     except InvalidLoginHintToken as error:
         raise AuthorizationError("invalid_request", str(error)) from None
     return str(user.id)

@@ -30,7 +30,14 @@ from gatehouse.applications.models import Application
 from gatehouse.applications.secrets import reveal, secrets_of
 from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
-from gatehouse.oauth.clients import HMAC_ALGORITHMS, SIGNATURE_ALGORITHMS, client_keys
+from gatehouse.federation import key_sets
+from gatehouse.federation.outbound import OutboundPolicy
+from gatehouse.oauth.clients import (
+    HMAC_ALGORITHMS,
+    KEYS_UNAVAILABLE,
+    SIGNATURE_ALGORITHMS,
+    client_keys,
+)
 
 CLOCK_SKEW = 60
 UNSIGNED = "none"
@@ -52,6 +59,7 @@ class VerifiedJwt:
 async def verify_client_jwt(
     session: AsyncSession,
     sealer: Sealer,
+    policy: OutboundPolicy,
     application: Application,
     token: str,
     issuer: str,
@@ -59,7 +67,8 @@ async def verify_client_jwt(
     allow_unsigned: bool = False,
     require_exp: bool = False,
 ) -> VerifiedJwt:
-    """The claims of `token`, signed by `application` for `issuer` (or unsigned, when allowed)."""
+    """The claims of `token`, signed by `application` for `issuer` (or unsigned, when allowed);
+    a jwksUrl is fetched under `policy`."""
     header, payload, signature = _parts(token)
     algorithm = header.get("alg")
     if algorithm == UNSIGNED:
@@ -68,7 +77,7 @@ async def verify_client_jwt(
         if signature:
             raise ClientJwtError("An unsigned JWT must have an empty signature.")
         return VerifiedJwt(payload, signed=False)
-    claims = await _verified(session, sealer, application, token, algorithm)
+    claims = await _verified(session, sealer, policy, application, token, header)
     _check_claims(claims, str(application.id), issuer, require_exp=require_exp)
     return VerifiedJwt(claims, signed=True)
 
@@ -97,10 +106,12 @@ def _json_object(piece: str) -> dict[str, Any]:
 async def _verified(
     session: AsyncSession,
     sealer: Sealer,
+    policy: OutboundPolicy,
     application: Application,
     token: str,
-    algorithm: object,
+    header: dict[str, Any],
 ) -> dict[str, Any]:
+    algorithm, kid = header.get("alg"), header.get("kid")
     if algorithm in HMAC_ALGORITHMS:
         for row in await secrets_of(session, application.id):
             claims = _decode(token, OctKey.import_key(reveal(sealer, row)), HMAC_ALGORITHMS)
@@ -108,11 +119,11 @@ async def _verified(
                 return claims
         raise ClientJwtError("The JWT's signature does not verify with the client secret.")
     if algorithm in SIGNATURE_ALGORITHMS:
-        claims = _decode(token, await client_keys(application), SIGNATURE_ALGORITHMS)
-        if claims is None:
-            claims = _decode(
-                token, await client_keys(application, refresh=True), SIGNATURE_ALGORITHMS
-            )
+        try:
+            keys = await client_keys(application, policy, kid if isinstance(kid, str) else None)
+        except key_sets.KeySetError:
+            raise ClientJwtError(KEYS_UNAVAILABLE) from None
+        claims = _decode(token, keys, SIGNATURE_ALGORITHMS)
         if claims is None:
             raise ClientJwtError("The JWT's signature does not verify with the client's keys.")
         return claims

@@ -5,8 +5,9 @@ only when it is the application's tokenEndpointAuthMethod."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import time
+import logging
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-import httpx
 import sqlalchemy as sa
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -27,6 +27,8 @@ from gatehouse.applications.models import Application
 from gatehouse.applications.secrets import check_secret, reveal, secrets_of
 from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
+from gatehouse.federation import key_sets
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.oauth.errors import invalid_client, invalid_request
 from gatehouse.oauth.models import UsedClientAssertion
 from gatehouse.store import config_cache
@@ -45,6 +47,9 @@ MAX_JTI = 256
 # RFC 7523 3, item 4: an exp unreasonably far in the future may be refused (it also bounds how
 # long a used jti is kept)
 MAX_ASSERTION_LIFETIME = 86400
+KEYS_UNAVAILABLE = "The keys at the client's jwksUrl cannot be fetched."
+
+log = logging.getLogger("gatehouse.oauth")
 
 
 @dataclass(frozen=True)
@@ -119,12 +124,14 @@ def _unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
 async def authenticate_client(
     session: AsyncSession,
     sealer: Sealer,
+    policy: OutboundPolicy,
     environment_id: uuid.UUID,
     credentials: PresentedCredentials,
     audiences: Collection[str] = (),
 ) -> Application:
     """The enabled application of the environment that `credentials` prove; invalid_client
-    otherwise. `audiences` are the values a client assertion's aud may name (RFC 7523 3, item 3)."""
+    otherwise. `audiences` are the values a client assertion's aud may name (RFC 7523 3, item 3);
+    a jwksUrl is fetched under `policy`."""
     scheme = "Basic" if credentials.method == BASIC else None
     application = await find_application(session, environment_id, credentials.client_id)
     if application is None or not application.enabled:
@@ -138,7 +145,9 @@ async def authenticate_client(
     if credentials.method == NONE:
         return application
     if credentials.assertion is not None:
-        await _check_assertion(session, sealer, application, credentials.assertion, audiences)
+        await _check_assertion(
+            session, sealer, policy, application, credentials.assertion, audiences
+        )
         return application
     if not credentials.secret or not await check_secret(
         session, sealer, application, credentials.secret
@@ -179,11 +188,12 @@ async def application_of(
 async def _check_assertion(
     session: AsyncSession,
     sealer: Sealer,
+    policy: OutboundPolicy,
     application: Application,
     assertion: str,
     audiences: Collection[str],
 ) -> None:
-    claims = await _verified_claims(session, sealer, application, assertion)
+    claims = await _verified_claims(session, sealer, policy, application, assertion)
     client_id = str(application.id)
     if claims.get("iss") != client_id or claims.get("sub") != client_id:
         raise invalid_client("The client assertion's iss and sub must be the client_id.")
@@ -230,7 +240,11 @@ async def _use_once(
 
 
 async def _verified_claims(
-    session: AsyncSession, sealer: Sealer, application: Application, assertion: str
+    session: AsyncSession,
+    sealer: Sealer,
+    policy: OutboundPolicy,
+    application: Application,
+    assertion: str,
 ) -> dict[str, Any]:
     """The claims of an assertion signed with the client's secret (client_secret_jwt) or one of
     its registered keys (private_key_jwt)."""
@@ -240,11 +254,11 @@ async def _verified_claims(
             if claims is not None:
                 return claims
         raise invalid_client("The client assertion's signature does not verify.")
-    claims = _decode(assertion, await client_keys(application), SIGNATURE_ALGORITHMS)
-    if claims is None:
-        claims = _decode(
-            assertion, await client_keys(application, refresh=True), SIGNATURE_ALGORITHMS
-        )
+    try:
+        keys = await client_keys(application, policy, key_sets.token_kid(assertion))
+    except key_sets.KeySetError:
+        raise invalid_client(KEYS_UNAVAILABLE) from None
+    claims = _decode(assertion, keys, SIGNATURE_ALGORITHMS)
     if claims is None:
         raise invalid_client("The client assertion's signature does not verify.")
     return claims
@@ -261,57 +275,30 @@ def _decode(
         return None
 
 
-# --- the client's keys: jwks, or jwksUrl fetched and cached per process -------------------------
+# --- the client's keys: jwks, or the set at jwksUrl (federation.key_sets) ----------------------
 
-JWKS_TTL = 300.0
-JWKS_REFETCH_AFTER = 30.0  # an unknown key may mean the client rotated: fetch again, not more often
-JWKS_TIMEOUT = httpx.Timeout(5.0)
-JWKS_MAX_BYTES = 256 * 1024
 JWKS_CACHE_SIZE = 1024
 
-_key_sets: dict[str, tuple[float, KeySet]] = {}
 
-
-async def client_keys(application: Application, *, refresh: bool = False) -> KeySet | None:
-    """The application's registered public keys (jwks, or the set at jwksUrl), parsed once and
-    kept for JWKS_TTL seconds; `refresh` fetches a jwksUrl again unless it was just fetched."""
+async def client_keys(
+    application: Application, policy: OutboundPolicy, kid: str | None
+) -> KeySet | None:
+    """The application's registered public keys to verify a JWT whose header names `kid`: its
+    jwks (parsed once per process), or the set at its jwksUrl fetched under `policy` (kept for a
+    few minutes, fetched again once for an unknown kid); KeySetError when that cannot be had."""
     inline, url = application.config.get("jwks"), application.config.get("jwksUrl")
-    source = f"inline:{application.id}:{inline}" if inline else f"url:{url}"
-    cached = _key_sets.get(source)
-    now = time.monotonic()
-    if cached and (now - cached[0] < (JWKS_REFETCH_AFTER if refresh else JWKS_TTL)):
-        return cached[1]
     if inline:
-        keys = _key_set(inline)
-    elif url:
-        keys = await _fetch_key_set(url)
-    else:
+        return _key_set(inline)
+    if not url:
         return None
-    if keys is not None:
-        if len(_key_sets) >= JWKS_CACHE_SIZE:
-            _key_sets.clear()
-        _key_sets[source] = (now, keys)
-    return keys
-
-
-async def _fetch_key_set(url: str) -> KeySet | None:
     try:
-        async with (
-            httpx.AsyncClient(timeout=JWKS_TIMEOUT, follow_redirects=False) as http,
-            http.stream("GET", url, headers={"Accept": "application/json"}) as response,
-        ):
-            if response.status_code != 200:
-                return None
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > JWKS_MAX_BYTES:
-                    return None
-    except httpx.HTTPError:
-        return None
-    return _key_set(body.decode("utf-8", "replace"))
+        return await key_sets.key_set(url, policy, kid)
+    except key_sets.KeySetError as error:
+        log.info("jwksUrl of client %s refused or failed: %s", application.id, error.message)
+        raise
 
 
+@functools.lru_cache(maxsize=JWKS_CACHE_SIZE)
 def _key_set(text: str) -> KeySet | None:
     try:
         return KeySet.import_key_set(json.loads(text))

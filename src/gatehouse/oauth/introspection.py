@@ -15,6 +15,7 @@ from gatehouse.applications.models import Application
 from gatehouse.common import clock
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.environments.models import Environment
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.oauth.clients import (
     BASIC,
     PresentedCredentials,
@@ -34,13 +35,16 @@ INACTIVE: dict[str, Any] = {"active": False}
 async def authenticate_introspector(
     session: AsyncSession,
     sealer: Sealer,
+    policy: OutboundPolicy,
     environment_id: uuid.UUID,
     credentials: PresentedCredentials,
     audiences: Collection[str],
 ) -> Application | Resource:
     """Section 2.1: the caller is an application, or a custom resource presenting its secret."""
     if await find_application(session, environment_id, credentials.client_id) is not None:
-        return await authenticate_client(session, sealer, environment_id, credentials, audiences)
+        return await authenticate_client(
+            session, sealer, policy, environment_id, credentials, audiences
+        )
     scheme = "Basic" if credentials.method == BASIC else None
     resource = await _custom_resource(session, environment_id, credentials.client_id)
     if resource is None:

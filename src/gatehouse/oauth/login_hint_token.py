@@ -26,6 +26,7 @@ from gatehouse.applications.models import Application
 from gatehouse.crypto.sealing import Sealer
 from gatehouse.directory.models import User
 from gatehouse.directory.users.service import username_key
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.flows.actions.common import usable
 from gatehouse.mfa.phones import normalize
 from gatehouse.oauth.client_jwts import ClientJwtError, verify_client_jwt
@@ -44,12 +45,17 @@ class InvalidLoginHintToken(Exception):
 
 
 async def hinted_user(
-    session: AsyncSession, sealer: Sealer, application: Application, issuer: str, token: str
+    session: AsyncSession,
+    sealer: Sealer,
+    policy: OutboundPolicy,
+    application: Application,
+    issuer: str,
+    token: str,
 ) -> User:
     """The usable user of the application's environment that `token` names."""
     try:
         verified = await verify_client_jwt(
-            session, sealer, application, token, issuer, require_exp=True
+            session, sealer, policy, application, token, issuer, require_exp=True
         )
         user = await _named_user(session, application.environment_id, verified.claims)
     except ClientJwtError as error:

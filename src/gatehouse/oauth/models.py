@@ -36,7 +36,7 @@ class AuthorizationCode(IdMixin, Base):
     acr: Mapped[str | None] = mapped_column(sa.String(256))
     amr: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # housekeeping
     redeemed_at: Mapped[datetime | None]
     # every token issued from this code shares this family: a replayed code revokes it
     token_family: Mapped[uuid.UUID]
@@ -64,8 +64,8 @@ class RefreshToken(IdMixin, Base):
     created_at: Mapped[datetime]
     # PingOne: each token lives refreshTokenDuration; the family ends refreshTokenRollingDuration
     # after the code was redeemed (None: it does not), when the user must sign on again
-    family_expires_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime]
+    family_expires_at: Mapped[datetime | None] = mapped_column(index=True)  # housekeeping
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

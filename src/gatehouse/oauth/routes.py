@@ -18,6 +18,7 @@ from gatehouse.common.errors import not_found
 from gatehouse.common.urls import urls_for
 from gatehouse.crypto.keys import jwks
 from gatehouse.environments.models import Environment
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.oauth import token
 from gatehouse.oauth.clients import authenticate_client, presented_credentials
 from gatehouse.oauth.discovery import openid_configuration
@@ -125,7 +126,12 @@ async def token_endpoint(
     issuer = urls_for(request, runtime.settings).issuer(environment.id)
     credentials = presented_credentials(request.headers.get("authorization"), form)
     application = await authenticate_client(
-        session, runtime.sealer, environment.id, credentials, assertion_audiences(issuer, "token")
+        session,
+        runtime.sealer,
+        OutboundPolicy.from_settings(runtime.settings),
+        environment.id,
+        credentials,
+        assertion_audiences(issuer, "token"),
     )
     grant = GRANTS.get(grant_type)
     if grant is None:
@@ -190,6 +196,7 @@ async def introspection_endpoint(
     caller = await authenticate_introspector(
         session,
         runtime.sealer,
+        OutboundPolicy.from_settings(runtime.settings),
         environment.id,
         credentials,
         assertion_audiences(issuer, "introspect"),
@@ -212,7 +219,12 @@ async def revocation_endpoint(
     issuer = urls_for(request, runtime.settings).issuer(environment.id)
     credentials = presented_credentials(request.headers.get("authorization"), form)
     application = await authenticate_client(
-        session, runtime.sealer, environment.id, credentials, assertion_audiences(issuer, "revoke")
+        session,
+        runtime.sealer,
+        OutboundPolicy.from_settings(runtime.settings),
+        environment.id,
+        credentials,
+        assertion_audiences(issuer, "revoke"),
     )
     if not form.get("token"):
         raise invalid_request("token is required.")

@@ -32,6 +32,7 @@ from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
 from gatehouse.davinci.runtime import authorize as davinci_authorize
 from gatehouse.environments.models import Environment
+from gatehouse.federation.outbound import OutboundPolicy
 from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import (
@@ -95,7 +96,11 @@ async def authorize(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    verifier = Verifier(runtime.sealer, urls_for(request, runtime.settings).issuer(environment.id))
+    verifier = Verifier(
+        runtime.sealer,
+        urls_for(request, runtime.settings).issuer(environment.id),
+        OutboundPolicy.from_settings(runtime.settings),
+    )
     try:
         params = single_values(await _parameters(request))
         validated = await validate(session, environment.id, params, verifier)

@@ -218,8 +218,8 @@ class LoginAction(_SignOnOptions):
 
 
 class MultiFactorAuthenticationAction(ActionBase):
-    """`deviceAuthenticationPolicy.id` is accepted as given: MFA policies do not exist yet, so it
-    is not checked against them (the environment's default MFA policy applies when left out)."""
+    """`deviceAuthenticationPolicy.id` must be an MFA policy of the environment (checked by the
+    service); the environment's default MFA policy applies when it is left out."""
 
     type: Literal["MULTI_FACTOR_AUTHENTICATION"]
     device_authentication_policy: Ref | None = Field(
@@ -236,7 +236,8 @@ class MultiFactorAuthenticationAction(ActionBase):
 
 
 class IdentifierFirstAction(_SignOnOptions):
-    """Identity providers are not served yet: their ids are accepted as given."""
+    """`discoveryRules[].identityProvider.id` and `socialProviders[].id` must be identity
+    providers of the environment (checked by the service)."""
 
     type: Literal["IDENTIFIER_FIRST"]
     discovery_rules: Annotated[list[DiscoveryRule], Field(max_length=100)] | None = Field(
@@ -266,7 +267,8 @@ class ProgressiveProfilingAction(ActionBase):
 
 
 class IdentityProviderAction(ActionBase):
-    """Identity providers are not served yet: `identityProvider.id` is accepted as given."""
+    """`identityProvider.id` must be an identity provider of the environment (checked by the
+    service)."""
 
     type: Literal["IDENTITY_PROVIDER"]
     identity_provider: Ref = Field(alias="identityProvider")

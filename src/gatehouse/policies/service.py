@@ -8,8 +8,13 @@ Rules chosen where PingOne's reference is silent:
   (UNIQUENESS_VIOLATION on `priority`) rather than renumbering the others. An action's type cannot
   change; delete it and create another.
 - Deleting a policy deletes its actions and its assignments to applications.
-- Ids of things Gatehouse does not serve yet (MFA policies, identity providers, agreements, LDAP
-  gateways) are accepted as given; populations, applications and user attributes are checked.
+- References are checked against the environment (an id of another environment is unknown):
+  populations (`registration.population`), applications (MFA `applications`), user attributes
+  (progressive profiling), MFA policies (`deviceAuthenticationPolicy`) and identity providers
+  (`identityProvider`, `socialProviders`, `discoveryRules[].identityProvider`); an unknown one is
+  INVALID_DATA on its field. Agreements and LDAP gateways are not served yet: their ids are
+  accepted as given. An MFA policy or identity provider that an action names cannot be deleted
+  (`policies_naming`).
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from gatehouse.common.errors import (
     uniqueness_violation,
 )
 from gatehouse.directory.models import Population, SchemaAttribute
+from gatehouse.federation.models import IdentityProvider
+from gatehouse.mfa.models import DeviceAuthenticationPolicy
 from gatehouse.policies.models import SignOnPolicy, SignOnPolicyAction, SignOnPolicyAssignment
 from gatehouse.policies.schemas import (
     ActionBase,
+    AgreementAction,
     IdentifierFirstAction,
     IdentityProviderAction,
     LoginAction,
@@ -244,19 +252,79 @@ async def _registration_population(
     session: AsyncSession, environment_id: uuid.UUID, data: Any
 ) -> None:
     registration = data.registration
-    if registration is None or registration.population is None:
+    if registration is not None and registration.population is not None:
+        await _known(
+            session,
+            Population,
+            environment_id,
+            [registration.population.id],
+            "registration.population.id",
+            "population",
+        )
+
+
+async def _mfa_policy(session: AsyncSession, environment_id: uuid.UUID, data: Any) -> None:
+    if data.device_authentication_policy is not None:
+        await _known(
+            session,
+            DeviceAuthenticationPolicy,
+            environment_id,
+            [data.device_authentication_policy.id],
+            "deviceAuthenticationPolicy.id",
+            "MFA policy",
+        )
+
+
+async def _identity_provider(session: AsyncSession, environment_id: uuid.UUID, data: Any) -> None:
+    await _known(
+        session,
+        IdentityProvider,
+        environment_id,
+        [data.identity_provider.id],
+        "identityProvider.id",
+        "identity provider",
+    )
+
+
+async def _social_providers(session: AsyncSession, environment_id: uuid.UUID, data: Any) -> None:
+    ids = [provider.id for provider in data.social_providers or ()]
+    await _known(
+        session, IdentityProvider, environment_id, ids, "socialProviders.id", "identity provider"
+    )
+
+
+async def _discovery_rules(session: AsyncSession, environment_id: uuid.UUID, data: Any) -> None:
+    ids = [rule.identity_provider.id for rule in data.discovery_rules or ()]
+    await _known(
+        session,
+        IdentityProvider,
+        environment_id,
+        ids,
+        "discoveryRules.identityProvider.id",
+        "identity provider",
+    )
+
+
+async def _known(
+    session: AsyncSession,
+    model: type[Population] | type[DeviceAuthenticationPolicy] | type[IdentityProvider],
+    environment_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    target: str,
+    what: str,
+) -> None:
+    """INVALID_DATA on `target` unless every one of `ids` is a `model` of the environment."""
+    wanted = set(ids)
+    if not wanted:
         return
-    found = await session.scalar(
-        sa.select(Population.id).where(
-            Population.environment_id == environment_id,
-            Population.id == registration.population.id,
+    found = set(
+        await session.scalars(
+            sa.select(model.id).where(model.environment_id == environment_id, model.id.in_(wanted))
         )
     )
-    if found is None:
-        raise invalid_value(
-            "registration.population.id",
-            f"No population {registration.population.id} exists in this environment.",
-        )
+    missing = sorted(str(missing_id) for missing_id in wanted - found)
+    if missing:
+        raise invalid_value(target, f"No {what} {', '.join(missing)} exists in this environment.")
 
 
 async def _mfa_applications(session: AsyncSession, environment_id: uuid.UUID, data: Any) -> None:
@@ -298,12 +366,51 @@ async def _profile_attributes(session: AsyncSession, environment_id: uuid.UUID, 
 
 Check = Callable[[AsyncSession, uuid.UUID, Any], Awaitable[None]]
 _REFERENCE_CHECKS: dict[type[ActionBase], tuple[Check, ...]] = {
-    LoginAction: (_registration_population,),
-    IdentifierFirstAction: (_registration_population,),
-    IdentityProviderAction: (_registration_population,),
-    MultiFactorAuthenticationAction: (_mfa_applications,),
+    LoginAction: (_registration_population, _social_providers),
+    IdentifierFirstAction: (_registration_population, _social_providers, _discovery_rules),
+    IdentityProviderAction: (_identity_provider, _registration_population),
+    MultiFactorAuthenticationAction: (_mfa_policy, _mfa_applications),
     ProgressiveProfilingAction: (_profile_attributes,),
+    AgreementAction: (),  # agreements are not served yet: agreement.id is accepted as given
 }
+
+
+async def policies_naming(
+    session: AsyncSession,
+    environment_id: uuid.UUID,
+    target_id: uuid.UUID,
+    referenced: Callable[[str, Any], set[str]],
+) -> list[str]:
+    """The names of the environment's sign-on policies with an action that names `target_id`
+    among the ids `referenced(type, config)` finds in it."""
+    rows = await session.execute(
+        sa.select(SignOnPolicy.name, SignOnPolicyAction.type, SignOnPolicyAction.config)
+        .join(SignOnPolicy, SignOnPolicy.id == SignOnPolicyAction.policy_id)
+        .where(SignOnPolicyAction.environment_id == environment_id)
+    )
+    needle = str(target_id)
+    return sorted(
+        {name for name, kind, config in rows.tuples() if needle in referenced(kind, config)}
+    )
+
+
+def _ref_id(value: Any) -> str | None:
+    return value.get("id") if isinstance(value, dict) else None
+
+
+def named_mfa_policies(kind: str, config: Any) -> set[str]:
+    """The MFA policy ids an action names."""
+    if kind != "MULTI_FACTOR_AUTHENTICATION":
+        return set()
+    return {found} if (found := _ref_id(config.get("deviceAuthenticationPolicy"))) else set()
+
+
+def named_identity_providers(kind: str, config: Any) -> set[str]:
+    """The identity provider ids an action names (identityProvider, socialProviders,
+    discoveryRules)."""
+    refs = [config.get("identityProvider"), *(config.get("socialProviders") or ())]
+    refs += [rule.get("identityProvider") for rule in config.get("discoveryRules") or ()]
+    return {found for ref in refs if (found := _ref_id(ref))}
 
 
 # --- assignments --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Session(IdMixin, TimestampMixin, Base):
     token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     authenticated_at: Mapped[datetime]
     last_used_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # housekeeping
     revoked_at: Mapped[datetime | None]
     authenticators: Mapped[dict[str, Any]] = mapped_column(default=dict)
     amr: Mapped[list[Any]] = mapped_column(default=list)

@@ -6,6 +6,8 @@ Rules chosen where PingOne's reference is silent:
   nor stop being the default other than by making another policy the default.
 - Names are unique per environment, ignoring case.
 - Deleting a policy moves the devices that named it to the environment's default policy.
+- A policy that a sign-on policy action names (`deviceAuthenticationPolicy`) cannot be deleted
+  (REQUEST_FAILED naming those sign-on policies).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common.defaults import apply_default, make_default, refuse_deleting_default
-from gatehouse.common.errors import not_found, uniqueness_violation
+from gatehouse.common.errors import not_found, request_failed, uniqueness_violation
 from gatehouse.mfa.defaults import default_settings
 from gatehouse.mfa.models import DeviceAuthenticationPolicy
 from gatehouse.mfa.policies.schemas import DeviceAuthenticationPolicyWrite, PolicySettings
+from gatehouse.policies.service import named_mfa_policies, policies_naming
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,12 @@ async def update_policy(
 
 async def delete_policy(session: AsyncSession, policy: DeviceAuthenticationPolicy) -> None:
     refuse_deleting_default(policy, "MFA policy")
+    naming = await policies_naming(session, policy.environment_id, policy.id, named_mfa_policies)
+    if naming:
+        raise request_failed(
+            f"The MFA policy is used by the sign-on policies {', '.join(map(repr, naming))}: "
+            "remove it from their actions first."
+        )
     await session.delete(policy)
     await session.flush()
 
