@@ -1,7 +1,7 @@
-"""housekeeping indexes
+"""housekeeping indexes (the session_id ones come with dbd6296d816e)
 
 Revision ID: 0d346a365de3
-Revises: d2_davinci_runtime
+Revises: dbd6296d816e
 Create Date: 2026-12-02 07:19:48.440007
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0d346a365de3"
-down_revision: str | None = "d2_davinci_runtime"
+down_revision: str | None = "dbd6296d816e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -20,9 +20,6 @@ def upgrade() -> None:
     with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_authorization_codes_expires_at"), ["expires_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_authorization_codes_session_id"), ["session_id"], unique=False
         )
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
@@ -37,9 +34,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_refresh_tokens_family_expires_at"), ["family_expires_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_refresh_tokens_session_id"), ["session_id"], unique=False
-        )
 
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sessions_expires_at"), ["expires_at"], unique=False)
@@ -53,7 +47,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sessions_expires_at"))
 
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_refresh_tokens_session_id"))
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_family_expires_at"))
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_expires_at"))
 
@@ -61,7 +54,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_created_at"))
 
     with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_authorization_codes_session_id"))
         batch_op.drop_index(batch_op.f("ix_authorization_codes_expires_at"))
 
     # ### end Alembic commands ###
