@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 
 from gatehouse.settings import Settings
 from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
+from gatehouse.store.sqlite_driver import DRIVER_NAME as SQLITE_DRIVER
 
 
 def async_url(url: str) -> str:
@@ -44,10 +45,18 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _fewer_thread_calls(url: str) -> sa.URL:
+    """aiosqlite through store/sqlite_driver.py (one call to its thread per statement)."""
+    parsed = sa.make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite":
+        return parsed
+    return parsed.set(drivername=SQLITE_DRIVER)
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=settings.db_echo)
+        engine = create_async_engine(_fewer_thread_calls(url), echo=settings.db_echo)
         sa.event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         return engine
     return create_async_engine(
