@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 
 from gatehouse.settings import Settings
 from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
 from gatehouse.store.sqlite_driver import DRIVER_NAME as SQLITE_DRIVER
+
+LOADED = "gatehouse.loaded"
 
 
 def async_url(url: str) -> str:
@@ -67,6 +70,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=settings.db_pool_pre_ping,
     )
+
+
+@sa.event.listens_for(Session, "loaded_as_persistent")
+def _hold_loaded(session: Session, instance: object) -> None:
+    """A row a transaction loaded stays in its identity map until the transaction ends. The map
+    holds unchanged rows weakly, so a row no code held (a flow's user after a flush) was garbage
+    collected and read again by the next `session.get`: a login read its user four times."""
+    session.info.setdefault(LOADED, []).append(instance)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _release_loaded(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(LOADED, None)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
