@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
@@ -18,12 +18,25 @@ from gatehouse import __version__, housekeeping
 from gatehouse.common.bodies import documented_models
 from gatehouse.common.errors import Detail, Problem, not_found
 from gatehouse.cors.middleware import CorsMiddleware
+from gatehouse.flows.routes import router as flows
 from gatehouse.oauth.errors import OAuthError, render_oauth_error
+from gatehouse.oauth.routes import router as oauth
+from gatehouse.oauth.signon_routes import router as signon
 from gatehouse.routers import ROUTERS
 from gatehouse.runtime import Runtime
 from gatehouse.settings import Settings, get_settings
 
 log = logging.getLogger("gatehouse")
+
+# Matched first: the authorization server and the flows API (the hot paths). Routes are tried in
+# order, one regular expression each, so after ~150 management routes a token request spent a
+# fifth of its time in routing. No management path matches theirs (`/{envId}/as/...`,
+# `/{envId}/flows/...`), so each request still reaches the same route.
+HOT_ROUTERS = (oauth, signon, flows)
+
+
+def routers_in_matching_order() -> list[APIRouter]:
+    return [*HOT_ROUTERS, *(router for router in ROUTERS if router not in HOT_ROUTERS)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    for router in ROUTERS:
+    for router in routers_in_matching_order():
         app.include_router(router)
     app.add_middleware(CorsMiddleware)
     app.add_exception_handler(Problem, render_problem)

@@ -28,6 +28,7 @@ from gatehouse.oauth.revocation import revoke
 from gatehouse.oauth.userinfo import presented_token, userinfo
 from gatehouse.runtime import Runtime, runtime_of
 from gatehouse.store import config_cache
+from gatehouse.store.db import transaction
 
 router = APIRouter(tags=["Authorization server"])
 
@@ -113,10 +114,15 @@ def assertion_audiences(issuer: str, endpoint: str) -> set[str]:
     return {issuer, f"{issuer}/token", f"{issuer}/{endpoint}"}
 
 
+# The token, userinfo and introspection endpoints open their unit of work themselves (commit before
+# the response, roll back on any exception, as `db_session` does) without dependency injection.
 @router.post("/{environment_id}/as/token", openapi_extra=TOKEN_FORM_DOC)
-async def token_endpoint(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> Response:
+async def token_endpoint(environment_id: str, request: Request) -> Response:
+    async with transaction(runtime_of(request).sessions) as session:
+        return await _token(environment_id, request, session)
+
+
+async def _token(environment_id: str, request: Request, session: AsyncSession) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
     form = await read_form(request)
@@ -160,19 +166,16 @@ async def discovery_endpoint(
 
 
 @router.get("/{environment_id}/as/userinfo")
-async def userinfo_get(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(environment_id, request, session, {})
+async def userinfo_get(environment_id: str, request: Request) -> JSONResponse:
+    async with transaction(runtime_of(request).sessions) as session:
+        return await _userinfo(environment_id, request, session, {})
 
 
 @router.post("/{environment_id}/as/userinfo", openapi_extra=USERINFO_FORM_DOC)
-async def userinfo_post(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(
-        environment_id, request, session, await read_form(request, required=False)
-    )
+async def userinfo_post(environment_id: str, request: Request) -> JSONResponse:
+    form = await read_form(request, required=False)
+    async with transaction(runtime_of(request).sessions) as session:
+        return await _userinfo(environment_id, request, session, form)
 
 
 async def _userinfo(
@@ -185,8 +188,13 @@ async def _userinfo(
 
 
 @router.post("/{environment_id}/as/introspect", openapi_extra=TOKEN_PARAMETER_DOC)
-async def introspection_endpoint(
-    environment_id: str, request: Request, session: AsyncSession = db_session
+async def introspection_endpoint(environment_id: str, request: Request) -> JSONResponse:
+    async with transaction(runtime_of(request).sessions) as session:
+        return await _introspection(environment_id, request, session)
+
+
+async def _introspection(
+    environment_id: str, request: Request, session: AsyncSession
 ) -> JSONResponse:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)

@@ -91,7 +91,8 @@ async def effective_policy(session: AsyncSession, user: User) -> PasswordPolicy 
 
 
 async def password_state(session: AsyncSession, user: User) -> PasswordState:
-    record = await _record(session, user.id)
+    # by primary key: a row this transaction has read (a verification locks it) is not read again
+    record = await session.get(UserPassword, user.id)
     return _state(record, await _policy(session, user), clock.now())
 
 

@@ -1,0 +1,43 @@
+"""A transaction keeps the rows it loaded (store/db.py): a row the code no longer holds is not read
+again by session.get, and nothing is kept once the transaction ends."""
+
+from __future__ import annotations
+
+import gc
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from gatehouse.environments.models import Environment
+from gatehouse.store.db import LOADED
+from tests.support.api import Credentials
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_dropped_row_is_not_read_again(app: Any, credentials: Credentials) -> None:
+    runtime = app.state.runtime
+    environment_id = uuid.UUID(credentials.environment_id)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            found = await session.scalar(
+                sa.select(Environment).where(Environment.id == environment_id)
+            )
+            assert found is not None
+            del found
+            gc.collect()
+            statements.clear()
+            again = await session.get(Environment, environment_id)
+            assert again is not None and again.id == environment_id
+            assert statements == []
+        assert LOADED not in session.info
+    finally:
+        sa.event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)

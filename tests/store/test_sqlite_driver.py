@@ -1,0 +1,95 @@
+"""store/sqlite_driver.py: SQLite statements in one call to aiosqlite's thread, with the results,
+counts, errors and transactions of SQLAlchemy's own aiosqlite dialect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gatehouse.settings import Settings
+from gatehouse.store.db import create_engine
+from gatehouse.store.sqlite_driver import GatehouseSQLiteDialect
+
+pytestmark = pytest.mark.anyio
+
+ITEMS = sa.table("items", sa.column("id", sa.Integer), sa.column("name", sa.Text))
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/db", data_dir=tmp_path)
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+        )
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    calls: list[Any] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+async def test_sqlite_urls_use_it(engine: AsyncEngine) -> None:
+    assert isinstance(engine.dialect, GatehouseSQLiteDialect)
+    assert engine.dialect.name == "sqlite"
+
+
+async def test_rows_counts_and_ids(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        inserted = await connection.execute(ITEMS.insert().values(name="a"))
+        assert inserted.rowcount == 1
+        assert inserted.lastrowid == 1
+        many = await connection.execute(ITEMS.insert(), [{"name": "b"}, {"name": "c"}])
+        assert many.rowcount == 2
+        rows = (await connection.execute(sa.select(ITEMS).order_by(ITEMS.c.id))).all()
+        assert [tuple(row) for row in rows] == [(1, "a"), (2, "b"), (3, "c")]
+        updated = await connection.execute(
+            ITEMS.update().where(ITEMS.c.name == "b").values(name="B")
+        )
+        assert updated.rowcount == 1
+        none = await connection.execute(ITEMS.delete().where(ITEMS.c.name == "zz"))
+        assert none.rowcount == 0
+
+
+async def test_errors_and_rollback(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(ITEMS.insert().values(name="kept"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(ITEMS.insert().values(name="undone"))
+            await connection.execute(ITEMS.insert().values(name="kept"))
+    async with engine.connect() as connection:
+        names = (await connection.execute(sa.select(ITEMS.c.name))).scalars().all()
+    assert names == ["kept"]
+
+
+async def test_one_thread_call_per_statement(engine: AsyncEngine, thread_calls: list[Any]) -> None:
+    async with engine.connect() as connection:  # the pool's first connect is not counted
+        await connection.execute(sa.select(1))
+    thread_calls.clear()
+    async with engine.begin() as connection:
+        await connection.execute(sa.select(ITEMS).where(ITEMS.c.id == 1))
+    # the SELECT; no transaction was opened, so no commit, and no rollback on return to the pool
+    assert len(thread_calls) == 1
+    thread_calls.clear()
+    async with engine.begin() as connection:
+        await connection.execute(ITEMS.insert().values(name="x"))
+    assert len(thread_calls) == 2  # the INSERT and its COMMIT
