@@ -16,7 +16,7 @@ path `/{envId}/davinci`), so a page of another site cannot post into the interac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
@@ -39,8 +39,7 @@ from gatehouse.oauth.authorize import AuthorizationError, single_values
 from gatehouse.oauth.clients import BASIC, POST, presented_credentials
 from gatehouse.oauth.errors import invalid_client, unsupported_grant_type
 from gatehouse.oauth.responses import NO_STORE, message_page
-from gatehouse.oauth.routes import environment_or_404, read_form
-from gatehouse.oauth.userinfo import presented_token
+from gatehouse.oauth.routes import add_userinfo_endpoint, environment_or_404, read_form
 from gatehouse.runtime import runtime_of
 
 router = APIRouter(tags=["DaVinci OpenID provider"])
@@ -245,28 +244,13 @@ async def token(
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/{environment_id}/davinci/userinfo")
-async def userinfo_get(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(environment_id, request, session, {})
-
-
-@router.post("/{environment_id}/davinci/userinfo", openapi_extra=FORM_DOC)
-async def userinfo_post(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(
-        environment_id, request, session, await read_form(request, required=False)
+async def _davinci_userinfo(
+    session: AsyncSession, request: Request, environment: Environment, access_token: str
+) -> dict[str, Any]:
+    issuer = _issuer(request, environment)
+    return await provider.userinfo(
+        session, runtime_of(request), environment.id, issuer, access_token
     )
 
 
-async def _userinfo(
-    environment_id: str, request: Request, session: AsyncSession, form: Mapping[str, str]
-) -> JSONResponse:
-    environment = await environment_or_404(session, environment_id)
-    access_token = presented_token(request.headers.get("authorization"), form)
-    claims = await provider.userinfo(
-        session, runtime_of(request), environment.id, _issuer(request, environment), access_token
-    )
-    return JSONResponse(claims, headers=NO_STORE)
+add_userinfo_endpoint(router, "/{environment_id}/davinci/userinfo", _davinci_userinfo)
