@@ -122,18 +122,14 @@ async def _authorize(
         return message_page("Sign-on error", error.description, status=400)
     except ProviderError as error:
         return _provider_error(error)
-    policy, flow = chosen
     progress = await service.start(
         session,
         runtime,
-        environment_id=environment.id,
-        policy=policy,
-        flow=flow,
+        environment.id,
+        chosen,
         kind=service.OIDC,
-        application_id=None,
-        request=provider_request.to_dict(),
         browser=browser_of(request),
-        parameters={},
+        request=provider_request.to_dict(),
     )
     return await browser.page_response(
         request, session, environment, progress, _action(request, environment, policy_id)
