@@ -80,14 +80,7 @@ async def authenticate(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.load_flow(
-        session,
-        runtime,
-        environment.id,
-        request.query_params.get("flowId") or "",
-        flows.interaction_secret(request),
-        for_update=True,
-    )
+    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
     step = await engine.load_step(session, runtime, flow)
     query = request.query_params
     provider_id = query.get("providerId") or query.get("identityProviderId") or ""

@@ -36,7 +36,6 @@ from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import (
     COMPLETED,
-    FAILED,
     PASSWORD_REQUIRED,
     SIGN_ON_REQUIRED,
     USERNAME_PASSWORD_REQUIRED,
@@ -184,14 +183,7 @@ async def resume(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.load_flow(
-        session,
-        runtime,
-        environment.id,
-        request.query_params.get("flowId") or "",
-        flows.interaction_secret(request),
-        for_update=True,
-    )
+    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
     application = await application_of(session, environment.id, flow.application_id)
     if application is not None and application.protocol != "OPENID_CONNECT":
         raise request_failed("This flow resumes at its own resumeUrl.")
@@ -203,12 +195,9 @@ async def resume(
             ),
         )
     target = _target(flow)
-    if flow.status == FAILED:
-        flows.mark_used(flow)
-        message = (flow.failure or {}).get("message", "The sign-on failed.")
-        return error_response(target, "access_denied", message)
-    if flow.status != COMPLETED:
-        raise request_failed(f"The flow is not complete: its status is {flow.status}.")
+    failure = flows.resume_failure(flow)
+    if failure is not None:
+        return error_response(target, "access_denied", failure)
     return await _complete(session, request, environment, application, flow, target)
 
 
