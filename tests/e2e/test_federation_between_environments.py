@@ -15,21 +15,27 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.e2e.support import (
     FLOW_MEDIA,
     PASSWORD,
     REDIRECT_URI,
+    client_with_scopes,
+    code_tokens,
     created,
-    grant,
     ok,
+    policy_for,
     query_of,
-    scopes_of,
     suffix,
+    verified_claims,
 )
-from tests.support.server import Server, running_server
+from tests.support.server import (
+    OUTBOUND_TO_LOOPBACK,
+    Server,
+    new_environment,
+    organization_client,
+    running_server,
+)
 
 DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 SCOPES = ["openid", "profile", "email"]
@@ -41,8 +47,9 @@ def server(
 ) -> Iterator[Server]:
     """A server allowed to call http URLs on loopback (its environments call each other)."""
     data_dir: Path = tmp_path_factory.mktemp("federation-server")
-    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
+    with running_server(
+        database_url, data_dir, secret_key, extra_env=OUTBOUND_TO_LOOPBACK
+    ) as running:
         yield running
 
 
@@ -61,36 +68,6 @@ class Federation:
 
     def url(self, env: str, path: str) -> str:
         return f"{self.server.base_url}/{env}{path}"
-
-
-def _environment_api(server: Server, org: httpx.Client) -> tuple[str, httpx.Client]:
-    body = {"name": f"fed-{suffix()}", "type": "SANDBOX", "region": "NA"}
-    env = created(org.post("/environments", json=body))["id"]
-    api = httpx.Client(
-        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-    )
-    return env, api
-
-
-def _oidc_app(api: httpx.Client, redirect_uri: str) -> tuple[str, str]:
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"app-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [redirect_uri],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
-    resource_id, scope_ids = scopes_of(api, "openid", *SCOPES)
-    grant(api, app["id"], resource_id, scope_ids)
-    return app["id"], ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
 
 
 def _provider(
@@ -137,38 +114,16 @@ def _provider(
 
 @pytest.fixture(scope="module")
 def federation(server: Server) -> Iterator[Federation]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as org:
-        a_env, a_api = _environment_api(server, org)
-        b_env, b_api = _environment_api(server, org)
+    with organization_client(server) as org:
+        a_env, a_api = new_environment(server, org, "fed")
+        b_env, b_api = new_environment(server, org, "fed")
     callback = f"{server.base_url}/{b_env}/rp/callback/openid_connect"
-    upstream_client = _oidc_app(a_api, callback)
+    upstream_client = client_with_scopes(a_api, SCOPES, callback)
     population = created(b_api.post("/populations", json={"name": f"Federated {suffix()}"}))["id"]
     provider = _provider(server, b_api, a_env, upstream_client, population)
-    client_id, client_secret = _oidc_app(b_api, REDIRECT_URI)
-    policy = created(b_api.post("/signOnPolicies", json={"name": f"Federated_{suffix()}"}))
-    created(
-        b_api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={
-                "priority": 1,
-                "type": "IDENTITY_PROVIDER",
-                "identityProvider": {"id": provider["id"]},
-            },
-        )
-    )
-    created(
-        b_api.post(
-            f"/applications/{client_id}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    client_id, client_secret = client_with_scopes(b_api, SCOPES)
+    action = {"type": "IDENTITY_PROVIDER", "identityProvider": {"id": provider["id"]}}
+    policy_for(b_api, client_id, "Federated", action)
     yield Federation(
         server,
         a_api,
@@ -245,18 +200,11 @@ def sign_on_upstream(fed: Federation, agent: httpx.Client, upstream: str, userna
 
 
 def b_tokens(fed: Federation, code: str) -> dict[str, Any]:
-    return ok(
-        httpx.post(
-            fed.url(fed.b_env, "/as/token"),
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(fed.client_id, fed.client_secret),
-        )
-    )
+    return code_tokens(fed.url(fed.b_env, "/as"), (fed.client_id, fed.client_secret), code)
 
 
 def b_claims(fed: Federation, id_token: str) -> dict[str, Any]:
-    keys = KeySet.import_key_set(httpx.get(fed.url(fed.b_env, "/as/jwks")).json())
-    return dict(jwt.decode(id_token, keys).claims)
+    return verified_claims(fed.url(fed.b_env, "/as"), id_token)
 
 
 def federated_sign_on(fed: Federation, username: str) -> dict[str, Any]:
@@ -352,10 +300,10 @@ def test_a_code_for_another_client_fails_and_creates_nobody(federation: Federati
     its ID token's audience) is not accepted for it."""
     fed = federation
     callback = fed.url(fed.b_env, "/rp/callback/openid_connect")
-    other_client = _oidc_app(fed.a_api, callback)
+    other_client = client_with_scopes(fed.a_api, SCOPES, callback)
     population = fed.population
     other = _provider(fed.server, fed.b_api, fed.a_env, other_client, population)
-    client_id, _ = _oidc_app(fed.b_api, REDIRECT_URI)
+    client_id, _ = client_with_scopes(fed.b_api, SCOPES)
     policy = created(fed.b_api.post("/signOnPolicies", json={"name": f"Other_{suffix()}"}))
     action = {"priority": 1, "type": "IDENTITY_PROVIDER", "identityProvider": {"id": other["id"]}}
     created(fed.b_api.post(f"/signOnPolicies/{policy['id']}/actions", json=action))

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.support.server import OUTBOUND_TO_LOOPBACK
+
 
 @dataclass
 class Person:
@@ -75,9 +77,21 @@ class SocialServer:
     def count(self, path: str) -> int:
         return sum(1 for item in self.requests if item == path)
 
+    @property
+    def server_settings(self) -> dict[str, str]:
+        """The environment of a `gatehouse serve` whose FACEBOOK provider signs on here."""
+        endpoints = json.dumps({"FACEBOOK": self.endpoints})
+        return {**OUTBOUND_TO_LOOPBACK, "GATEHOUSE_FEDERATION_ENDPOINTS": endpoints}
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def __enter__(self) -> SocialServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- the endpoints -------------------------------------------------------------------------
 

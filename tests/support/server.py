@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,6 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+# The settings that let a server's outbound calls reach http URLs on loopback (test providers).
+OUTBOUND_TO_LOOPBACK = {
+    "GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true",
+    "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true",
+}
 
 
 @dataclass
@@ -115,3 +122,36 @@ def running_server(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- the bootstrap worker ----------------------------------------------------------------------
+
+
+def worker_token(server: Server) -> str:
+    """An access token of the bootstrap worker (client_credentials)."""
+    return httpx.post(
+        server.token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=(server.client_id, server.client_secret),
+    ).json()["access_token"]
+
+
+def organization_client(server: Server) -> httpx.Client:
+    """The bootstrap worker, talking to {{apiPath}} (creates environments)."""
+    return httpx.Client(
+        base_url=server.api_path,
+        headers={"Authorization": f"Bearer {worker_token(server)}"},
+        timeout=30,
+    )
+
+
+def new_environment(server: Server, org: httpx.Client, prefix: str) -> tuple[str, httpx.Client]:
+    """A new SANDBOX environment and a client of its management API (with the worker's token)."""
+    body = {"name": f"{prefix}-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
+    response = org.post("/environments", json=body)
+    assert response.status_code == 201, response.text
+    env = response.json()["id"]
+    api = httpx.Client(
+        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
+    )
+    return env, api

@@ -17,7 +17,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.support.server import Server, running_server
+from tests.support.server import OUTBOUND_TO_LOOPBACK, Server, running_server
 from tests.ui.conftest import PASSWORD, SET_PASSWORD, Tenant, callback_query, created
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,9 @@ def server(
 ) -> Iterator[Server]:
     """A server whose environments may call each other over http on loopback."""
     data_dir: Path = tmp_path_factory.mktemp("federation-ui-server")
-    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
+    with running_server(
+        database_url, data_dir, secret_key, extra_env=OUTBOUND_TO_LOOPBACK
+    ) as running:
         yield running
 
 

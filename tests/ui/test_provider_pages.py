@@ -5,7 +5,6 @@ then the right password, and account confirmation with a corrected attribute."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -28,9 +27,8 @@ APP_SECRET = secrets.token_hex(12)
 
 @pytest.fixture(scope="module")
 def facebook() -> Iterator[SocialServer]:
-    server = SocialServer(APP_ID, APP_SECRET)
-    yield server
-    server.close()
+    with SocialServer(APP_ID, APP_SECRET) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +39,8 @@ def server(
     facebook: SocialServer,
 ) -> Iterator[Server]:
     data_dir: Path = tmp_path_factory.mktemp("provider-pages-server")
-    extra = {
-        "GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true",
-        "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true",
-        "GATEHOUSE_FEDERATION_ENDPOINTS": json.dumps({"FACEBOOK": facebook.endpoints}),
-    }
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
+    settings = facebook.server_settings
+    with running_server(database_url, data_dir, secret_key, extra_env=settings) as running:
         yield running
 
 
