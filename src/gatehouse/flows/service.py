@@ -23,8 +23,8 @@ gatehouse.ui call these directly):
 - Cookies: `INTERACTION_COOKIE`, `SESSION_COOKIE` (names), `interaction_secret(request)` and
   `set_interaction_cookie(response, request, settings, environment_id, secret)`.
 
-And for the authorization server: `reusable_session`, `sign_on_policy`, `start_flow`,
-`complete_flow`, `mark_used`.
+And for the authorization server: `reusable_session`, `sign_on_policy`, `start_flow` (and
+`start_browser_flow`, bound to the requesting browser), `complete_flow`, `mark_used`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ __all__ = [
     "set_interaction_cookie",
     "sign_on_policy",
     "sign_on_url",
+    "start_browser_flow",
     "start_flow",
 ]
 
@@ -165,6 +166,33 @@ async def start_flow(
     db.add(flow)
     await db.flush()
     return flow
+
+
+async def start_browser_flow(
+    db: AsyncSession,
+    runtime: Runtime,
+    browser: Request,
+    *,
+    application: Application,
+    request: AuthorizeRequest,
+    policy: SignOnPolicy,
+    browser_session: Session | None,
+) -> tuple[Flow, str]:
+    """`start_flow` for the browser making the `browser` request: bound to its interaction
+    cookie's value, or a new one (returned with the flow: set it with set_interaction_cookie),
+    with its IP address."""
+    interaction = interaction_secret(browser) or sessions.new_secret()
+    flow = await start_flow(
+        db,
+        runtime,
+        application=application,
+        request=request,
+        policy=policy,
+        browser_session=browser_session,
+        remote_ip=browser.client.host if browser.client else None,
+        interaction=interaction,
+    )
+    return flow, interaction
 
 
 # --- the browser's requests --------------------------------------------------------------------

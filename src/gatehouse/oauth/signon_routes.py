@@ -143,16 +143,14 @@ async def _sign_on(
     prompt_none = "none" in authorize_request.prompt
     if prompt_none and browser_session is None:
         return error_response(target, "login_required", "The user is not signed on.")
-    interaction = flows.interaction_secret(request) or sessions.new_secret()
-    flow = await flows.start_flow(
+    flow, interaction = await flows.start_browser_flow(
         session,
         runtime,
+        request,
         application=application,
         request=authorize_request,
         policy=policy,
         browser_session=browser_session,
-        remote_ip=request.client.host if request.client else None,
-        interaction=interaction,
     )
     if prompt_none and flow.status != COMPLETED:
         flows.mark_used(flow)

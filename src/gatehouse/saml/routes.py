@@ -46,7 +46,6 @@ from gatehouse.runtime import runtime_of
 from gatehouse.saml import idp, inbound, logout_routes, xml
 from gatehouse.saml import service as saml
 from gatehouse.saml.schemas import NAME_ID_FORMATS
-from gatehouse.sessions import service as sessions
 from gatehouse.sessions.cookies import session_secret, set_session_cookie
 
 router = APIRouter(tags=["SAML 2.0 identity provider"])
@@ -147,16 +146,14 @@ async def _start(
     browser_session = await flows.reusable_session(
         session, runtime, environment.id, session_secret(request), flow_request
     )
-    interaction = flows.interaction_secret(request) or sessions.new_secret()
-    flow = await flows.start_flow(
+    flow, interaction = await flows.start_browser_flow(
         session,
         runtime,
+        request,
         application=application,
         request=flow_request,
         policy=policy,
         browser_session=browser_session,
-        remote_ip=request.client.host if request.client else None,
-        interaction=interaction,
     )
     auth_base = urls_for(request, runtime.settings).auth
     if flow.status == COMPLETED:
