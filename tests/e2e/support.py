@@ -154,10 +154,15 @@ def flow_id_of(response: httpx.Response) -> str:
 
 
 def authorize(
-    user_agent: httpx.Client, client_id: str, scope: str = "openid", **params: str
+    user_agent: httpx.Client,
+    client_id: str,
+    scope: str = "openid",
+    *,
+    endpoint: str = "/as/authorize",
+    **params: str,
 ) -> str:
-    """GET /as/authorize for a code (redirect URI REDIRECT_URI unless `params` say otherwise):
-    the flowId of the sign-on page it redirects to."""
+    """GET /as/authorize (or `endpoint`, another environment's) for a code (redirect URI
+    REDIRECT_URI unless `params` say otherwise): the flowId of the sign-on page it redirects to."""
     query = {
         "client_id": client_id,
         "response_type": "code",
@@ -165,7 +170,7 @@ def authorize(
         "scope": scope,
         **params,
     }
-    return flow_id_of(user_agent.get("/as/authorize", params=query))
+    return flow_id_of(user_agent.get(endpoint, params=query))
 
 
 def act(user_agent: httpx.Client, flow_id: str, action: str, body: Any = None) -> httpx.Response:

@@ -19,7 +19,7 @@ import pytest
 from tests.e2e.support import (
     FLOW_MEDIA,
     PASSWORD,
-    REDIRECT_URI,
+    authorize,
     client_with_scopes,
     code_tokens,
     created,
@@ -171,19 +171,11 @@ def start_at_b(
     fed: Federation, agent: httpx.Client, client_id: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """Authorize at B: the flow id and the flow."""
-    sign_on_page = location(
-        agent.get(
-            fed.url(fed.b_env, "/as/authorize"),
-            params={
-                "response_type": "code",
-                "client_id": client_id or fed.client_id,
-                "redirect_uri": REDIRECT_URI,
-                "scope": " ".join(SCOPES),
-                "state": "downstream",
-            },
-        )
+    endpoint = fed.url(fed.b_env, "/as/authorize")
+    scope = " ".join(SCOPES)
+    flow_id = authorize(
+        agent, client_id or fed.client_id, scope, endpoint=endpoint, state="downstream"
     )
-    flow_id = query_of(sign_on_page)["flowId"]
     return flow_id, ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
 
 

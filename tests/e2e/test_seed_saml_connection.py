@@ -22,7 +22,7 @@ from lxml import etree
 from tests.e2e.support import (
     FLOW_MEDIA,
     PASSWORD,
-    REDIRECT_URI,
+    authorize,
     client_with_scopes,
     code_tokens,
     created,
@@ -219,19 +219,11 @@ def submit(agent: httpx.Client, page: httpx.Response) -> httpx.Response:
 
 def start(conn: Connection, agent: httpx.Client, client_id: str | None = None) -> dict[str, Any]:
     """Authorize at the destination: the flow, waiting for the identity provider."""
-    sign_on_page = location(
-        agent.get(
-            conn.url(conn.destination_env, "/as/authorize"),
-            params={
-                "response_type": "code",
-                "client_id": client_id or conn.client_id,
-                "redirect_uri": REDIRECT_URI,
-                "scope": " ".join(SCOPES),
-                "state": "downstream",
-            },
-        )
+    endpoint = conn.url(conn.destination_env, "/as/authorize")
+    scope = " ".join(SCOPES)
+    flow_id = authorize(
+        agent, client_id or conn.client_id, scope, endpoint=endpoint, state="downstream"
     )
-    flow_id = query_of(sign_on_page)["flowId"]
     return ok(agent.get(conn.url(conn.destination_env, f"/flows/{flow_id}")))
 
 
