@@ -23,14 +23,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.davinci.runtime.signon import (
     assign_flow_policy,
     davinci_flow_over_http,
 )
-from tests.e2e.support import grant_openid_scopes
+from tests.e2e.support import code_tokens, grant_openid_scopes, verified_claims
 from tests.support.browser import SIGNED_IN, launched_chromium, loopback_server
 from tests.support.server import (
     OUTBOUND_TO_LOOPBACK,
@@ -179,19 +177,11 @@ def test_verbose_pi_flow_over_http(server: Server, org: httpx.Client) -> None:
         body = ok(done)
         assert body["status"] == "COMPLETED" and body["authorizeResponse"]["state"] == "s-1"
         assert done.cookies.get("ST") == body["sessionToken"]
-    tokens = ok(
-        httpx.post(
-            a.url("/as/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": body["authorizeResponse"]["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(client_id, secret or ""),
-        )
+    issuer = a.url("/as")
+    tokens = code_tokens(
+        issuer, (client_id, secret or ""), body["authorizeResponse"]["code"], REDIRECT_URI
     )
-    keys = KeySet.import_key_set(httpx.get(a.url("/as/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["sub"] == person["id"] and claims["acr"] == "Sign on policy"
     assert claims["sid"] == body["session"]["id"]
 
@@ -304,19 +294,14 @@ def test_chromium_signs_on_through_the_davinci_authorize_endpoint(
     finally:
         context.close()
     assert returned["state"] == "browser-state"
-    tokens = ok(
-        httpx.post(
-            a.url("/davinci/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": callback_url,
-            },
-            auth=(application["id"], application["oauth"]["clientSecret"]),
-        )
+    issuer = a.url("/davinci")
+    tokens = code_tokens(
+        issuer,
+        (application["id"], application["oauth"]["clientSecret"]),
+        returned["code"],
+        callback_url,
     )
-    keys = KeySet.import_key_set(httpx.get(a.url("/davinci/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["iss"] == a.url("/davinci") and claims["nonce"] == "browser-nonce"
     assert claims["sub"] == person["id"] and claims["given_name"] == "Ada"
 
@@ -437,19 +422,9 @@ def test_seed_000_davinci_as_the_identity_provider_of_another_environment(
         assert resume == b.url(f"/as/resume?flowId={flow_id}")
         returned = _query(_location(agent.get(resume)))
     assert returned["state"] == "downstream"
-    tokens = ok(
-        httpx.post(
-            b.url("/as/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(client_id, secret or ""),
-        )
-    )
-    keys = KeySet.import_key_set(httpx.get(b.url("/as/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    issuer = b.url("/as")
+    tokens = code_tokens(issuer, (client_id, secret or ""), returned["code"], REDIRECT_URI)
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["iss"] == b.url("/as") and "fed" in claims["amr"]
     user = ok(b.api.get(f"/users/{claims['sub']}"))
     assert user["population"]["id"] == population
