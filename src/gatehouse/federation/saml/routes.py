@@ -57,7 +57,7 @@ from gatehouse.flows.statuses import (
 from gatehouse.keys.certificates import load_pem
 from gatehouse.keys.models import Certificate
 from gatehouse.oauth.responses import NO_STORE, form_post_page
-from gatehouse.oauth.routes import environment_or_404
+from gatehouse.oauth.routes import FORM, environment_or_404, form_doc
 from gatehouse.runtime import Runtime, runtime_of
 from gatehouse.saml import xml
 
@@ -65,25 +65,11 @@ router = APIRouter(tags=["SAML 2.0 service provider"])
 
 WAITING = frozenset({EXTERNAL_AUTHENTICATION_REQUIRED, USERNAME_PASSWORD_REQUIRED})
 BAD_RELAY_STATE = "The RelayState is unknown, belongs to another sign-on, or was used already."
-FORM = "application/x-www-form-urlencoded"
 XML_MEDIA = "application/samlmetadata+xml"
-ACS_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "SAMLResponse": {"type": "string"},
-                        "RelayState": {"type": "string"},
-                    },
-                    "required": ["SAMLResponse", "RelayState"],
-                }
-            }
-        },
-    }
-}
+ACS_DOC = form_doc(
+    ["SAMLResponse", "RelayState"],
+    {"SAMLResponse": {"type": "string"}, "RelayState": {"type": "string"}},
+)
 
 
 def acs_url(request: Request, runtime: Runtime, environment_id: object) -> str:
