@@ -22,7 +22,12 @@ import httpx
 import pytest
 
 from tests.davinci.runtime.signon import assign_flow_policy, davinci_flow_over_http
-from tests.e2e.support import grant_openid_scopes, oidc_application, policy_for
+from tests.e2e.support import (
+    grant_openid_scopes,
+    oidc_application,
+    policy_for,
+    user_with_password,
+)
 from tests.signon.support import pkce_pair
 from tests.support.browser import html_handler, launched_chromium, loopback_server
 from tests.support.server import Server, new_environment, organization_client
@@ -164,16 +169,7 @@ def tenant(
 
 
 def person(api: httpx.Client) -> dict[str, Any]:
-    name = f"ada_{secrets.token_hex(4)}"
-    user = ok(api.post("/users", json={"username": name, "email": f"{name}@example.com"}), 201)
-    ok(
-        api.put(
-            f"/users/{user['id']}/password",
-            json={"value": PASSWORD, "forceChange": False},
-            headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
-        )
-    )
-    return user
+    return user_with_password(api, password=PASSWORD)
 
 
 def test_a_page_on_another_origin_signs_on_through_davinci_with_fetch(

@@ -128,17 +128,23 @@ def grant(api: httpx.Client, application_id: str, resource_id: str, scope_ids: l
     )
 
 
-def user_with_password(api: httpx.Client, population_id: str | None = None) -> dict[str, Any]:
-    """Create a user (and set its password with POST, as the seeds do)."""
+def user_with_password(
+    api: httpx.Client,
+    population_id: str | None = None,
+    *,
+    password: str = PASSWORD,
+    **attributes: Any,
+) -> dict[str, Any]:
+    """Create a user with those attributes (and set its password with POST, as the seeds do)."""
     name = f"user_{suffix()}"
-    body: dict[str, Any] = {"username": name, "email": f"{name}@example.com"}
+    body: dict[str, Any] = {"username": name, "email": f"{name}@example.com", **attributes}
     if population_id:
         body["population"] = {"id": population_id}
     user = created(api.post("/users", json=body))
     ok(
         api.post(
             f"/users/{user['id']}/password",
-            json={"value": PASSWORD, "forceChange": False},
+            json={"value": password, "forceChange": False},
             headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
         )
     )

@@ -28,7 +28,12 @@ from tests.davinci.runtime.signon import (
     assign_flow_policy,
     davinci_flow_over_http,
 )
-from tests.e2e.support import code_tokens, grant_openid_scopes, verified_claims
+from tests.e2e.support import (
+    code_tokens,
+    grant_openid_scopes,
+    user_with_password,
+    verified_claims,
+)
 from tests.support.browser import SIGNED_IN, launched_chromium, loopback_server
 from tests.support.server import (
     OUTBOUND_TO_LOOPBACK,
@@ -78,17 +83,7 @@ class Tenant:
         return f"{self.server.base_url}/{self.env}{path}"
 
     def user(self, **attributes: Any) -> dict[str, Any]:
-        name = f"ada_{secrets.token_hex(4)}"
-        body = {"username": name, "email": f"{name}@example.com", **attributes}
-        user = ok(self.api.post("/users", json=body), 201)
-        ok(
-            self.api.put(
-                f"/users/{user['id']}/password",
-                json={"value": PASSWORD, "forceChange": False},
-                headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
-            )
-        )
-        return user
+        return user_with_password(self.api, password=PASSWORD, **attributes)
 
     def application(self, redirect_uri: str, *, public: bool = False) -> tuple[str, str | None]:
         body = {
