@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,8 +28,8 @@ from tests.e2e.support import (
     suffix,
     verified_claims,
 )
-from tests.federation.social_server import Person, SocialServer
-from tests.support.server import Server, running_server
+from tests.federation.social_server import Person, SocialServer, facebook_fixtures
+from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -38,23 +37,7 @@ APP_ID = "1234567890123456"
 APP_SECRET = secrets.token_hex(16)
 
 
-@pytest.fixture(scope="module")
-def facebook() -> Iterator[SocialServer]:
-    with SocialServer(APP_ID, APP_SECRET) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str,
-    secret_key: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    facebook: SocialServer,
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("facebook-server")
-    settings = facebook.server_settings
-    with running_server(database_url, data_dir, secret_key, extra_env=settings) as running:
-        yield running
+facebook, server = facebook_fixtures(APP_ID, APP_SECRET)
 
 
 @dataclass

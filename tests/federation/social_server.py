@@ -20,12 +20,15 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.support.server import OUTBOUND_TO_LOOPBACK
+import pytest
+
+from tests.support.server import OUTBOUND_TO_LOOPBACK, Server, running_server
 
 
 @dataclass
@@ -177,3 +180,28 @@ def _handler(provider: SocialServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def facebook_fixtures(app_id: str, app_secret: str) -> tuple[Any, Any]:
+    """The module fixtures of an end-to-end test signing on through Facebook: `facebook` (this
+    server, for that app) and `server` (a `gatehouse serve` whose FACEBOOK provider signs on
+    there). In the test module: `facebook, server = facebook_fixtures(APP_ID, APP_SECRET)`."""
+
+    @pytest.fixture(scope="module")
+    def facebook() -> Iterator[SocialServer]:
+        with SocialServer(app_id, app_secret) as social:
+            yield social
+
+    @pytest.fixture(scope="module")
+    def server(
+        database_url: str,
+        secret_key: str,
+        tmp_path_factory: pytest.TempPathFactory,
+        facebook: SocialServer,
+    ) -> Iterator[Server]:
+        data_dir = tmp_path_factory.mktemp("facebook-server")
+        settings = facebook.server_settings
+        with running_server(database_url, data_dir, secret_key, extra_env=settings) as running:
+            yield running
+
+    return facebook, server

@@ -8,14 +8,12 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.federation.social_server import Person, SocialServer
-from tests.support.server import Server, running_server
+from tests.federation.social_server import Person, SocialServer, facebook_fixtures
 from tests.ui.conftest import Tenant, callback_query
 from tests.ui.test_signon_page import Visitor, assert_page_headers, heading
 
@@ -25,23 +23,7 @@ APP_ID = "777000777000"
 APP_SECRET = secrets.token_hex(12)
 
 
-@pytest.fixture(scope="module")
-def facebook() -> Iterator[SocialServer]:
-    with SocialServer(APP_ID, APP_SECRET) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str,
-    secret_key: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    facebook: SocialServer,
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("provider-pages-server")
-    settings = facebook.server_settings
-    with running_server(database_url, data_dir, secret_key, extra_env=settings) as running:
-        yield running
+facebook, server = facebook_fixtures(APP_ID, APP_SECRET)
 
 
 @pytest.fixture
