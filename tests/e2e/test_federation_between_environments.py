@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -34,23 +33,14 @@ from tests.support.server import (
     Server,
     new_environment,
     organization_client,
-    running_server,
+    server_fixture,
 )
 
 DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 SCOPES = ["openid", "profile", "email"]
 
 
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server allowed to call http URLs on loopback (its environments call each other)."""
-    data_dir: Path = tmp_path_factory.mktemp("federation-server")
-    with running_server(
-        database_url, data_dir, secret_key, extra_env=OUTBOUND_TO_LOOPBACK
-    ) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 @dataclass

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,19 +32,10 @@ from tests.e2e.support import (
     user_with_password,
     verified_claims,
 )
-from tests.support.server import Server, new_environment, organization_client, running_server
+from tests.support.server import Server, new_environment, organization_client
 
 MD = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 SCOPES = ["openid", "profile", "email"]
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("saml-server")
-    with running_server(database_url, data_dir, secret_key) as running:
-        yield running
 
 
 @dataclass

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 # The settings that let a server's outbound calls reach http URLs on loopback (test providers).
 OUTBOUND_TO_LOOPBACK = {
@@ -122,6 +124,21 @@ def running_server(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def server_fixture(extra_env: dict[str, str]) -> Any:
+    """A module fixture `server` like tests/conftest.py's, the server having `extra_env` too. In
+    the test module: `server = server_fixture(OUTBOUND_TO_LOOPBACK)`."""
+
+    @pytest.fixture(scope="module")
+    def server(
+        database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Server]:
+        data_dir = tmp_path_factory.mktemp("server")
+        with running_server(database_url, data_dir, secret_key, extra_env) as running:
+            yield running
+
+    return server
 
 
 # --- the bootstrap worker ----------------------------------------------------------------------

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +15,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.support.server import OUTBOUND_TO_LOOPBACK, Server, running_server
+from tests.support.server import OUTBOUND_TO_LOOPBACK, server_fixture
 from tests.ui.conftest import PASSWORD, SET_PASSWORD, Tenant, callback_query, created
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +23,7 @@ pytestmark = pytest.mark.e2e
 DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 
 
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server whose environments may call each other over http on loopback."""
-    data_dir: Path = tmp_path_factory.mktemp("federation-ui-server")
-    with running_server(
-        database_url, data_dir, secret_key, extra_env=OUTBOUND_TO_LOOPBACK
-    ) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 def upstream_environment(

@@ -17,7 +17,6 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -40,7 +39,7 @@ from tests.support.server import (
     Server,
     new_environment,
     organization_client,
-    running_server,
+    server_fixture,
 )
 
 pytestmark = pytest.mark.e2e
@@ -50,16 +49,7 @@ REDIRECT_URI = "https://app.example.com/callback"
 SDK = {"X-Requested-With": "ping-sdk", "x-requested-platform": "javascript"}
 
 
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server whose environments may call each other over http on loopback (seed 000)."""
-    data_dir: Path = tmp_path_factory.mktemp("davinci-server")
-    with running_server(
-        database_url, data_dir, secret_key, extra_env=OUTBOUND_TO_LOOPBACK
-    ) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 @pytest.fixture(scope="module")
