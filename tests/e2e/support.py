@@ -19,6 +19,7 @@ from tests.support.server import Server, worker_token
 PASSWORD = "2FederateM0re!"
 REDIRECT_URI = "https://example.com"
 FLOW_MEDIA = "application/vnd.pingidentity.{}+json"
+DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 CODE = re.compile(r"\b[A-Z2-9]{8}\b")
 PASSCODE = re.compile(r"\b\d{6,8}\b")
 
@@ -87,6 +88,33 @@ def client_with_scopes(
     app = oidc_application(api, f"app-{suffix()}", redirectUris=[redirect_uri])
     grant_openid_scopes(api, app["id"], *scopes)
     return app["id"], ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
+
+
+def discovered_oidc_provider(
+    api: httpx.Client, issuer: str, client: tuple[str, str], population_id: str, **settings: Any
+) -> dict[str, Any]:
+    """An enabled OPENID_CONNECT identity provider for `issuer`, its endpoints read with the
+    openid-configuration.discover media type, signing on with `client` (id, secret), PKCE S256,
+    provisioning into the population; `settings` add to or replace what it says."""
+    metadata = ok(
+        api.post("/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER})
+    )
+    body = {
+        "type": "OPENID_CONNECT",
+        "name": f"Upstream {suffix()}",
+        "enabled": True,
+        "issuer": metadata["issuer"],
+        "authorizationEndpoint": metadata["authorization_endpoint"],
+        "tokenEndpoint": metadata["token_endpoint"],
+        "jwksEndpoint": metadata["jwks_uri"],
+        "userInfoEndpoint": metadata["userinfo_endpoint"],
+        "clientId": client[0],
+        "clientSecret": client[1],
+        "scopes": ["openid", "profile", "email"],
+        "pkceMethod": "S256",
+        "registration": {"population": {"id": population_id}},
+    }
+    return ok(api.post("/identityProviders", json={**body, **settings}))
 
 
 def grant_openid_scopes(api: httpx.Client, application_id: str, *scopes: str) -> None:

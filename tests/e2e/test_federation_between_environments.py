@@ -22,6 +22,7 @@ from tests.e2e.support import (
     client_with_scopes,
     code_tokens,
     created,
+    discovered_oidc_provider,
     ok,
     policy_for,
     query_of,
@@ -36,7 +37,6 @@ from tests.support.server import (
     server_fixture,
 )
 
-DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 SCOPES = ["openid", "profile", "email"]
 
 
@@ -64,29 +64,8 @@ def _provider(
     fed_server: Server, b_api: httpx.Client, a_env: str, client: tuple[str, str], population: str
 ) -> dict[str, Any]:
     issuer = f"{fed_server.base_url}/{a_env}/as"
-    metadata = ok(
-        b_api.post("/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER})
-    )
-    provider = ok(
-        b_api.post(
-            "/identityProviders",
-            json={
-                "type": "OPENID_CONNECT",
-                "name": f"Upstream {suffix()}",
-                "enabled": True,
-                "issuer": metadata["issuer"],
-                "authorizationEndpoint": metadata["authorization_endpoint"],
-                "tokenEndpoint": metadata["token_endpoint"],
-                "jwksEndpoint": metadata["jwks_uri"],
-                "userInfoEndpoint": metadata["userinfo_endpoint"],
-                "clientId": client[0],
-                "clientSecret": client[1],
-                "scopes": SCOPES,
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-                "pkceMethod": "S256",
-                "registration": {"population": {"id": population}},
-            },
-        )
+    provider = discovered_oidc_provider(
+        b_api, issuer, client, population, tokenEndpointAuthMethod="CLIENT_SECRET_BASIC"
     )
     for name, claim in (("email", "email"), ("name.given", "given_name")):
         created(

@@ -15,12 +15,11 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.e2e.support import discovered_oidc_provider
 from tests.support.server import OUTBOUND_TO_LOOPBACK, server_fixture
 from tests.ui.conftest import PASSWORD, SET_PASSWORD, Tenant, callback_query, created
 
 pytestmark = pytest.mark.e2e
-
-DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 
 
 server = server_fixture(OUTBOUND_TO_LOOPBACK)
@@ -61,31 +60,13 @@ def upstream_environment(
 
 def oidc_provider(tenant: Tenant, a_env: str, upstream_client: dict[str, Any]) -> dict[str, Any]:
     issuer = f"{tenant.server.base_url}/{a_env}/as"
-    metadata = tenant.api.post(
-        "/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER}
-    ).json()
-    provider = tenant.api.post(
-        "/identityProviders",
-        json={
-            "type": "OPENID_CONNECT",
-            "name": "Upstream Corp",
-            "enabled": True,
-            "issuer": metadata["issuer"],
-            "authorizationEndpoint": metadata["authorization_endpoint"],
-            "tokenEndpoint": metadata["token_endpoint"],
-            "jwksEndpoint": metadata["jwks_uri"],
-            "userInfoEndpoint": metadata["userinfo_endpoint"],
-            "clientId": upstream_client["id"],
-            "clientSecret": upstream_client["secret"],
-            "scopes": ["openid", "profile", "email"],
-            "pkceMethod": "S256",
-            "registration": {"population": {"id": tenant.population()}},
-        },
+    client = (upstream_client["id"], upstream_client["secret"])
+    provider = discovered_oidc_provider(
+        tenant.api, issuer, client, tenant.population(), name="Upstream Corp"
     )
-    assert provider.status_code == 200, provider.text
     mapping = {"name": "email", "value": "${providerAttributes.email}", "update": "ALWAYS"}
-    created(tenant.api.post(f"/identityProviders/{provider.json()['id']}/attributes", json=mapping))
-    return provider.json()
+    created(tenant.api.post(f"/identityProviders/{provider['id']}/attributes", json=mapping))
+    return provider
 
 
 def test_a_user_of_a_signs_on_to_b_through_the_provider_button(
