@@ -14,20 +14,23 @@ part: the flows API needs the interaction cookie and /as/resume the ST cookie.""
 from __future__ import annotations
 
 import secrets
-import shutil
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from tests.davinci.runtime.signon import DEPLOY, SIGN_ON_GRAPH
+from tests.davinci.runtime.signon import assign_flow_policy, davinci_flow_over_http
+from tests.e2e.support import (
+    grant_openid_scopes,
+    oidc_application,
+    policy_for,
+    user_with_password,
+)
 from tests.signon.support import pkce_pair
-from tests.support.server import Server
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import html_handler, launched_chromium, loopback_server
+from tests.support.server import Server, new_environment, organization_client
 
 pytestmark = pytest.mark.e2e
 
@@ -113,43 +116,17 @@ window.tryAuthorize = async (url) => {
 """
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(PAGE)))
-        self.end_headers()
-        self.wfile.write(PAGE)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture(scope="module")
 def page_port() -> Iterator[int]:
     """A static server for the single-page application, on loopback."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(httpd.server_address[1])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback_server(html_handler(PAGE)) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is missing: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -157,76 +134,27 @@ def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     return response.json()
 
 
-def admin_client(server: Server) -> httpx.Client:
-    token = ok(
-        httpx.post(
-            server.token_endpoint,
-            data={"grant_type": "client_credentials"},
-            auth=(server.client_id, server.client_secret),
-        )
-    )["access_token"]
-    return httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
+def _public_app(api: httpx.Client, origin: str, redirect_uri: str) -> dict[str, Any]:
+    """A SINGLE_PAGE_APP (no client secret) allowing `origin`, granted openid and profile."""
+    app = oidc_application(
+        api,
+        f"spa-{secrets.token_hex(4)}",
+        type="SINGLE_PAGE_APP",
+        redirectUris=[redirect_uri],
+        tokenEndpointAuthMethod="NONE",
+        corsSettings={"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": [origin]},
     )
+    grant_openid_scopes(api, app["id"], "openid", "profile")
+    return app
 
 
 def single_page_app(api: httpx.Client, origin: str, redirect_uri: str) -> str:
     """A public application allowing `origin`, granted openid and profile, assigned to a DaVinci
     flow policy running the username/password flow."""
-    app = ok(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"spa-{secrets.token_hex(4)}",
-                "type": "SINGLE_PAGE_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [redirect_uri],
-                "tokenEndpointAuthMethod": "NONE",
-                "corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": [origin]},
-            },
-        ),
-        201,
-    )
-    grant_openid(api, app["id"])
-    davinci = ok(api.post("/davinciApplications", json={"name": "DaVinci"}), 201)
-    flow = ok(api.post("/flows", json={"name": "Sign on", "graphData": SIGN_ON_GRAPH}), 201)
-    deployed = api.post(f"/flows/{flow['id']}", content=b"", headers={"Content-Type": DEPLOY})
-    assert deployed.status_code == 201, deployed.text
-    policy = ok(
-        api.post(
-            f"/davinciApplications/{davinci['id']}/flowPolicies",
-            json={
-                "name": "Sign on policy",
-                "flowDistributions": [{"id": flow["id"], "version": 1, "weight": 100}],
-            },
-        ),
-        201,
-    )
-    ok(
-        api.post(
-            f"/applications/{app['id']}/flowPolicyAssignments",
-            json={"flowPolicy": {"id": policy["id"]}, "priority": 1},
-        ),
-        201,
-    )
+    app = _public_app(api, origin, redirect_uri)
+    policy = davinci_flow_over_http(api)["policy"]
+    assign_flow_policy(api, app["id"], policy["id"])
     return str(app["id"])
-
-
-def grant_openid(api: httpx.Client, application_id: str) -> None:
-    resources = ok(api.get("/resources"))["_embedded"]["resources"]
-    openid = next(r for r in resources if r["name"] == "openid")
-    scopes = ok(api.get(f"/resources/{openid['id']}/scopes"))["_embedded"]["scopes"]
-    wanted = [{"id": s["id"]} for s in scopes if s["name"] in ("openid", "profile")]
-    ok(
-        api.post(
-            f"/applications/{application_id}/grants",
-            json={"resource": {"id": openid["id"]}, "scopes": wanted},
-        ),
-        201,
-    )
 
 
 def tenant(
@@ -234,27 +162,14 @@ def tenant(
 ) -> tuple[str, str, dict[str, Any]]:
     """A new environment with the application `make_application` creates, and a user: (environment
     id, client id, user)."""
-    with admin_client(server) as org:
-        body = {"name": f"cors-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
-        env = ok(org.post("/environments", json=body), 201)["id"]
-        api = httpx.Client(
-            base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-        )
+    with organization_client(server) as org:
+        env, api = new_environment(server, org, "cors")
         with api:
             return env, make_application(api), person(api)
 
 
 def person(api: httpx.Client) -> dict[str, Any]:
-    name = f"ada_{secrets.token_hex(4)}"
-    user = ok(api.post("/users", json={"username": name, "email": f"{name}@example.com"}), 201)
-    ok(
-        api.put(
-            f"/users/{user['id']}/password",
-            json={"value": PASSWORD, "forceChange": False},
-            headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
-        )
-    )
-    return user
+    return user_with_password(api, password=PASSWORD)
 
 
 def test_a_page_on_another_origin_signs_on_through_davinci_with_fetch(
@@ -313,39 +228,8 @@ def test_a_page_on_another_origin_signs_on_through_davinci_with_fetch(
 
 def sign_on_policy_app(api: httpx.Client, origin: str, redirect_uri: str) -> str:
     """A public application allowing `origin`, whose sign-on policy is one LOGIN action."""
-    app = ok(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"spa-{secrets.token_hex(4)}",
-                "type": "SINGLE_PAGE_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [redirect_uri],
-                "tokenEndpointAuthMethod": "NONE",
-                "corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": [origin]},
-            },
-        ),
-        201,
-    )
-    grant_openid(api, app["id"])
-    policy = ok(api.post("/signOnPolicies", json={"name": f"login_{secrets.token_hex(4)}"}), 201)
-    ok(
-        api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={"priority": 1, "type": "LOGIN", "recovery": {"enabled": False}},
-        ),
-        201,
-    )
-    ok(
-        api.post(
-            f"/applications/{app['id']}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        ),
-        201,
-    )
+    app = _public_app(api, origin, redirect_uri)
+    policy_for(api, app["id"], "login", {"type": "LOGIN", "recovery": {"enabled": False}})
     return str(app["id"])
 
 

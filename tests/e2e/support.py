@@ -11,25 +11,24 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
-from tests.support.server import Server
+from tests.support.server import Server, worker_token
 
 PASSWORD = "2FederateM0re!"
 REDIRECT_URI = "https://example.com"
 FLOW_MEDIA = "application/vnd.pingidentity.{}+json"
+DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 CODE = re.compile(r"\b[A-Z2-9]{8}\b")
+PASSCODE = re.compile(r"\b\d{6,8}\b")
 
 
 def admin_client(server: Server) -> httpx.Client:
     """The bootstrap worker, talking to {{apiPath}}/environments/{{envID}}."""
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
     return httpx.Client(
         base_url=f"{server.api_path}/environments/{server.environment_id}",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {worker_token(server)}"},
         timeout=30,
     )
 
@@ -66,6 +65,88 @@ def scopes_of(api: httpx.Client, resource_name: str, *names: str) -> tuple[str, 
     return resource["id"], ids
 
 
+def oidc_application(api: httpx.Client, name: str, **settings: Any) -> dict[str, Any]:
+    """POST /applications: an enabled OPENID_CONNECT WEB_APP (authorization code, redirect URI
+    REDIRECT_URI, CLIENT_SECRET_BASIC); `settings` add to or replace what it says."""
+    body: dict[str, Any] = {
+        "enabled": True,
+        "name": name,
+        "type": "WEB_APP",
+        "protocol": "OPENID_CONNECT",
+        "grantTypes": ["AUTHORIZATION_CODE"],
+        "responseTypes": ["CODE"],
+        "redirectUris": [REDIRECT_URI],
+        "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+    }
+    return created(api.post("/applications", json={**body, **settings}))
+
+
+def client_with_scopes(
+    api: httpx.Client, scopes: list[str], redirect_uri: str = REDIRECT_URI
+) -> tuple[str, str]:
+    """A web application granted those openid scopes: its client id and secret."""
+    app = oidc_application(api, f"app-{suffix()}", redirectUris=[redirect_uri])
+    grant_openid_scopes(api, app["id"], *scopes)
+    return app["id"], ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
+
+
+def discovered_oidc_provider(
+    api: httpx.Client, issuer: str, client: tuple[str, str], population_id: str, **settings: Any
+) -> dict[str, Any]:
+    """An enabled OPENID_CONNECT identity provider for `issuer`, its endpoints read with the
+    openid-configuration.discover media type, signing on with `client` (id, secret), PKCE S256,
+    provisioning into the population; `settings` add to or replace what it says."""
+    metadata = ok(
+        api.post("/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER})
+    )
+    body = {
+        "type": "OPENID_CONNECT",
+        "name": f"Upstream {suffix()}",
+        "enabled": True,
+        "issuer": metadata["issuer"],
+        "authorizationEndpoint": metadata["authorization_endpoint"],
+        "tokenEndpoint": metadata["token_endpoint"],
+        "jwksEndpoint": metadata["jwks_uri"],
+        "userInfoEndpoint": metadata["userinfo_endpoint"],
+        "clientId": client[0],
+        "clientSecret": client[1],
+        "scopes": ["openid", "profile", "email"],
+        "pkceMethod": "S256",
+        "registration": {"population": {"id": population_id}},
+    }
+    return ok(api.post("/identityProviders", json={**body, **settings}))
+
+
+def grant_openid_scopes(api: httpx.Client, application_id: str, *scopes: str) -> None:
+    """Grant the application those scopes of the openid resource."""
+    resource_id, scope_ids = scopes_of(api, "openid", *scopes)
+    grant(api, application_id, resource_id, scope_ids)
+
+
+def assign_policy(api: httpx.Client, application_id: str, policy_id: str) -> None:
+    created(
+        api.post(
+            f"/applications/{application_id}/signOnPolicyAssignments",
+            json={"priority": 1, "signOnPolicy": {"id": policy_id}},
+        )
+    )
+
+
+def policy_for(
+    api: httpx.Client, application_id: str, name: str, *actions: dict[str, Any]
+) -> dict[str, Any]:
+    """A sign-on policy with these actions (priorities 1, 2, ...), assigned to the application."""
+    policy = created(api.post("/signOnPolicies", json={"name": f"{name}_{suffix()}"}))
+    for priority, action in enumerate(actions, start=1):
+        created(
+            api.post(
+                f"/signOnPolicies/{policy['id']}/actions", json={"priority": priority, **action}
+            )
+        )
+    assign_policy(api, application_id, policy["id"])
+    return policy
+
+
 def grant(api: httpx.Client, application_id: str, resource_id: str, scope_ids: list[str]) -> None:
     created(
         api.post(
@@ -75,17 +156,23 @@ def grant(api: httpx.Client, application_id: str, resource_id: str, scope_ids: l
     )
 
 
-def user_with_password(api: httpx.Client, population_id: str | None = None) -> dict[str, Any]:
-    """Create a user (and set its password with POST, as the seeds do)."""
+def user_with_password(
+    api: httpx.Client,
+    population_id: str | None = None,
+    *,
+    password: str = PASSWORD,
+    **attributes: Any,
+) -> dict[str, Any]:
+    """Create a user with those attributes (and set its password with POST, as the seeds do)."""
     name = f"user_{suffix()}"
-    body: dict[str, Any] = {"username": name, "email": f"{name}@example.com"}
+    body: dict[str, Any] = {"username": name, "email": f"{name}@example.com", **attributes}
     if population_id:
         body["population"] = {"id": population_id}
     user = created(api.post("/users", json=body))
     ok(
         api.post(
             f"/users/{user['id']}/password",
-            json={"value": PASSWORD, "forceChange": False},
+            json={"value": password, "forceChange": False},
             headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
         )
     )
@@ -98,6 +185,26 @@ def flow_id_of(response: httpx.Response) -> str:
     location = response.headers["location"]
     assert "/signon/" in location, location
     return parse_qs(urlsplit(location).query)["flowId"][0]
+
+
+def authorize(
+    user_agent: httpx.Client,
+    client_id: str,
+    scope: str = "openid",
+    *,
+    endpoint: str = "/as/authorize",
+    **params: str,
+) -> str:
+    """GET /as/authorize (or `endpoint`, another environment's) for a code (redirect URI
+    REDIRECT_URI unless `params` say otherwise): the flowId of the sign-on page it redirects to."""
+    query = {
+        "client_id": client_id,
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "scope": scope,
+        **params,
+    }
+    return flow_id_of(user_agent.get(endpoint, params=query))
 
 
 def act(user_agent: httpx.Client, flow_id: str, action: str, body: Any = None) -> httpx.Response:
@@ -124,6 +231,25 @@ def resume(user_agent: httpx.Client, flow_id: str) -> str:
     return response.headers["location"]
 
 
+def code_tokens(
+    issuer: str, client: tuple[str, str], code: str, redirect_uri: str = REDIRECT_URI
+) -> dict[str, Any]:
+    """The authorization code grant at `{issuer}/token`, the client authenticating with Basic."""
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    return ok(httpx.post(f"{issuer}/token", data=data, auth=client))
+
+
+def verified_claims(issuer: str, id_token: str) -> dict[str, Any]:
+    """A token's claims, its signature checked against `{issuer}/jwks`."""
+    keys = KeySet.import_key_set(httpx.get(f"{issuer}/jwks").json())
+    return dict(jwt.decode(id_token, keys).claims)
+
+
+def issuer_of(server: Server, environment_id: str | None = None) -> str:
+    """{{authPath}}/{{envID}}/as (the bootstrap environment's unless another is named)."""
+    return f"{server.base_url}/{environment_id or server.environment_id}/as"
+
+
 def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
@@ -138,11 +264,24 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.decode().rstrip("=")
 
 
-def mailed_code(api: httpx.Client, recipient: str, template: str) -> str:
-    """The newest code e-mailed to `recipient`, read from the outbox as a developer would."""
+def newest_message(
+    api: httpx.Client, recipient: str, template: str, code: re.Pattern[str] = CODE
+) -> tuple[str, str]:
+    """The newest message of `template` sent to `recipient` (its body and the code in it), read
+    from the outbox as a developer would."""
     page = ok(api.get("/outbox", params={"recipient": recipient}))
     messages = [m for m in page["_embedded"]["messages"] if m["template"] == template]
     assert messages, page
-    match = CODE.search(messages[0]["body"])
+    match = code.search(messages[0]["body"])
     assert match, messages[0]["body"]
-    return match.group(0)
+    return messages[0]["body"], match.group(0)
+
+
+def mailed_code(api: httpx.Client, recipient: str, template: str) -> str:
+    """The newest code e-mailed to `recipient`."""
+    return newest_message(api, recipient, template)[1]
+
+
+def passcode(api: httpx.Client, recipient: str, template: str = "strong_authentication") -> str:
+    """The newest one-time passcode (6 to 8 digits) sent to `recipient`."""
+    return newest_message(api, recipient, template, PASSCODE)[1]

@@ -9,41 +9,38 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.e2e.support import (
     FLOW_MEDIA,
     PASSWORD,
-    REDIRECT_URI,
+    authorize,
+    client_with_scopes,
+    code_tokens,
     created,
-    grant,
+    discovered_oidc_provider,
     ok,
+    policy_for,
     query_of,
-    scopes_of,
     suffix,
+    verified_claims,
 )
-from tests.support.server import Server, running_server
+from tests.support.server import (
+    OUTBOUND_TO_LOOPBACK,
+    Server,
+    new_environment,
+    organization_client,
+    server_fixture,
+)
 
-DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 SCOPES = ["openid", "profile", "email"]
 
 
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server allowed to call http URLs on loopback (its environments call each other)."""
-    data_dir: Path = tmp_path_factory.mktemp("federation-server")
-    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 @dataclass
@@ -63,63 +60,12 @@ class Federation:
         return f"{self.server.base_url}/{env}{path}"
 
 
-def _environment_api(server: Server, org: httpx.Client) -> tuple[str, httpx.Client]:
-    body = {"name": f"fed-{suffix()}", "type": "SANDBOX", "region": "NA"}
-    env = created(org.post("/environments", json=body))["id"]
-    api = httpx.Client(
-        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-    )
-    return env, api
-
-
-def _oidc_app(api: httpx.Client, redirect_uri: str) -> tuple[str, str]:
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"app-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [redirect_uri],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
-    resource_id, scope_ids = scopes_of(api, "openid", *SCOPES)
-    grant(api, app["id"], resource_id, scope_ids)
-    return app["id"], ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
-
-
 def _provider(
     fed_server: Server, b_api: httpx.Client, a_env: str, client: tuple[str, str], population: str
 ) -> dict[str, Any]:
     issuer = f"{fed_server.base_url}/{a_env}/as"
-    metadata = ok(
-        b_api.post("/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER})
-    )
-    provider = ok(
-        b_api.post(
-            "/identityProviders",
-            json={
-                "type": "OPENID_CONNECT",
-                "name": f"Upstream {suffix()}",
-                "enabled": True,
-                "issuer": metadata["issuer"],
-                "authorizationEndpoint": metadata["authorization_endpoint"],
-                "tokenEndpoint": metadata["token_endpoint"],
-                "jwksEndpoint": metadata["jwks_uri"],
-                "userInfoEndpoint": metadata["userinfo_endpoint"],
-                "clientId": client[0],
-                "clientSecret": client[1],
-                "scopes": SCOPES,
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-                "pkceMethod": "S256",
-                "registration": {"population": {"id": population}},
-            },
-        )
+    provider = discovered_oidc_provider(
+        b_api, issuer, client, population, tokenEndpointAuthMethod="CLIENT_SECRET_BASIC"
     )
     for name, claim in (("email", "email"), ("name.given", "given_name")):
         created(
@@ -137,38 +83,16 @@ def _provider(
 
 @pytest.fixture(scope="module")
 def federation(server: Server) -> Iterator[Federation]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as org:
-        a_env, a_api = _environment_api(server, org)
-        b_env, b_api = _environment_api(server, org)
+    with organization_client(server) as org:
+        a_env, a_api = new_environment(server, org, "fed")
+        b_env, b_api = new_environment(server, org, "fed")
     callback = f"{server.base_url}/{b_env}/rp/callback/openid_connect"
-    upstream_client = _oidc_app(a_api, callback)
+    upstream_client = client_with_scopes(a_api, SCOPES, callback)
     population = created(b_api.post("/populations", json={"name": f"Federated {suffix()}"}))["id"]
     provider = _provider(server, b_api, a_env, upstream_client, population)
-    client_id, client_secret = _oidc_app(b_api, REDIRECT_URI)
-    policy = created(b_api.post("/signOnPolicies", json={"name": f"Federated_{suffix()}"}))
-    created(
-        b_api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={
-                "priority": 1,
-                "type": "IDENTITY_PROVIDER",
-                "identityProvider": {"id": provider["id"]},
-            },
-        )
-    )
-    created(
-        b_api.post(
-            f"/applications/{client_id}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    client_id, client_secret = client_with_scopes(b_api, SCOPES)
+    action = {"type": "IDENTITY_PROVIDER", "identityProvider": {"id": provider["id"]}}
+    policy_for(b_api, client_id, "Federated", action)
     yield Federation(
         server,
         a_api,
@@ -216,19 +140,11 @@ def start_at_b(
     fed: Federation, agent: httpx.Client, client_id: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """Authorize at B: the flow id and the flow."""
-    sign_on_page = location(
-        agent.get(
-            fed.url(fed.b_env, "/as/authorize"),
-            params={
-                "response_type": "code",
-                "client_id": client_id or fed.client_id,
-                "redirect_uri": REDIRECT_URI,
-                "scope": " ".join(SCOPES),
-                "state": "downstream",
-            },
-        )
+    endpoint = fed.url(fed.b_env, "/as/authorize")
+    scope = " ".join(SCOPES)
+    flow_id = authorize(
+        agent, client_id or fed.client_id, scope, endpoint=endpoint, state="downstream"
     )
-    flow_id = query_of(sign_on_page)["flowId"]
     return flow_id, ok(agent.get(fed.url(fed.b_env, f"/flows/{flow_id}")))
 
 
@@ -245,18 +161,11 @@ def sign_on_upstream(fed: Federation, agent: httpx.Client, upstream: str, userna
 
 
 def b_tokens(fed: Federation, code: str) -> dict[str, Any]:
-    return ok(
-        httpx.post(
-            fed.url(fed.b_env, "/as/token"),
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(fed.client_id, fed.client_secret),
-        )
-    )
+    return code_tokens(fed.url(fed.b_env, "/as"), (fed.client_id, fed.client_secret), code)
 
 
 def b_claims(fed: Federation, id_token: str) -> dict[str, Any]:
-    keys = KeySet.import_key_set(httpx.get(fed.url(fed.b_env, "/as/jwks")).json())
-    return dict(jwt.decode(id_token, keys).claims)
+    return verified_claims(fed.url(fed.b_env, "/as"), id_token)
 
 
 def federated_sign_on(fed: Federation, username: str) -> dict[str, Any]:
@@ -352,10 +261,10 @@ def test_a_code_for_another_client_fails_and_creates_nobody(federation: Federati
     its ID token's audience) is not accepted for it."""
     fed = federation
     callback = fed.url(fed.b_env, "/rp/callback/openid_connect")
-    other_client = _oidc_app(fed.a_api, callback)
+    other_client = client_with_scopes(fed.a_api, SCOPES, callback)
     population = fed.population
     other = _provider(fed.server, fed.b_api, fed.a_env, other_client, population)
-    client_id, _ = _oidc_app(fed.b_api, REDIRECT_URI)
+    client_id, _ = client_with_scopes(fed.b_api, SCOPES)
     policy = created(fed.b_api.post("/signOnPolicies", json={"name": f"Other_{suffix()}"}))
     action = {"priority": 1, "type": "IDENTITY_PROVIDER", "identityProvider": {"id": other["id"]}}
     created(fed.b_api.post(f"/signOnPolicies/{policy['id']}/actions", json=action))

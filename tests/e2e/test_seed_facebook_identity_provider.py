@@ -6,30 +6,30 @@ endpoint error, a profile error: each fails clearly and creates or links nobody.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.e2e.support import (
     REDIRECT_URI,
     admin_client,
+    assign_policy,
+    code_tokens,
     created,
     grant,
+    oidc_application,
     ok,
     query_of,
     scopes_of,
     suffix,
+    verified_claims,
 )
-from tests.federation.social_server import Person, SocialServer
-from tests.support.server import Server, running_server
+from tests.federation.social_server import Person, SocialServer, facebook_fixtures
+from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -37,28 +37,7 @@ APP_ID = "1234567890123456"
 APP_SECRET = secrets.token_hex(16)
 
 
-@pytest.fixture(scope="module")
-def facebook() -> Iterator[SocialServer]:
-    server = SocialServer(APP_ID, APP_SECRET)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str,
-    secret_key: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    facebook: SocialServer,
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("facebook-server")
-    extra = {
-        "GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true",
-        "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true",
-        "GATEHOUSE_FEDERATION_ENDPOINTS": json.dumps({"FACEBOOK": facebook.endpoints}),
-    }
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
-        yield running
+facebook, server = facebook_fixtures(APP_ID, APP_SECRET)
 
 
 @dataclass
@@ -121,32 +100,13 @@ def setup(server: Server) -> Iterator[Setup]:
     )
     assert action["socialProviders"] == [{"id": provider["id"]}]
     # Step 6: Create an application
-    application = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"Facebook app {suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    application = oidc_application(api, f"Facebook app {suffix()}")
     # Steps 7 and 8: Get the list of resources, get all scopes
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile", "email")
     # Step 9: Create the application's resource access grant
     grant(api, application["id"], resource_id, scope_ids)
     # Step 10: Assign the sign-on policy to an application
-    created(
-        api.post(
-            f"/applications/{application['id']}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    assign_policy(api, application["id"], policy["id"])
     secret = ok(api.get(f"/applications/{application['id']}/secret"))["secret"]
     yield Setup(server, api, provider, population["id"], application, secret)
     api.close()
@@ -217,19 +177,9 @@ def test_a_facebook_user_signs_on_and_is_provisioned_then_recognised(
         assert resume == url(setup, f"/as/resume?flowId={flow_id}")
         returned = query_of(location(agent.get(resume)))
     assert returned["state"] == "client-state"
-    tokens = ok(
-        httpx.post(
-            url(setup, "/as/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(setup.application["id"], setup.secret),
-        )
-    )
-    keys = KeySet.import_key_set(httpx.get(url(setup, "/as/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    client = (setup.application["id"], setup.secret)
+    tokens = code_tokens(url(setup, "/as"), client, returned["code"])
+    claims = verified_claims(url(setup, "/as"), tokens["id_token"])
     assert "fed" in claims["amr"]
     user = ok(setup.api.get(f"/users/{claims['sub']}"))
     assert user["username"] == grace.email  # the CORE mapping

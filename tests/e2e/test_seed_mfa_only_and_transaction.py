@@ -6,108 +6,61 @@ from the outbox, as a developer reads it."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import KeySet, OctKey
+from joserfc.jwk import OctKey
 
 from tests.e2e.support import (
-    PASSWORD,
+    PASSCODE,
     REDIRECT_URI,
     act,
-    admin_client,
     browser,
+    code_tokens,
     created,
     flow_id_of,
     grant,
+    issuer_of,
+    newest_message,
+    oidc_application,
     ok,
+    policy_for,
     query_of,
     resume,
     scopes_of,
     suffix,
+    user_with_password,
+    verified_claims,
 )
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
-
-PASSCODE = re.compile(r"\b\d{6,8}\b")
-PASSWORD_SET = "application/vnd.pingidentity.password.set+json"
-
-
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[httpx.Client]:
-    with admin_client(server) as client:
-        yield client
-
-
-def issuer(server: Server) -> str:
-    return f"{server.base_url}/{server.environment_id}/as"
 
 
 def signed(secret: str, claims: dict[str, Any]) -> str:
     return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(secret))
 
 
-def newest_passcode(api: httpx.Client, phone: str, template: str) -> tuple[str, str]:
-    """The newest message of `template` sent to `phone` (its body and passcode), from the
-    outbox."""
-    page = ok(api.get("/outbox", params={"recipient": phone}))
-    messages = [m for m in page["_embedded"]["messages"] if m["template"] == template]
-    assert messages, page
-    match = PASSCODE.search(messages[0]["body"])
-    assert match, messages[0]["body"]
-    return messages[0]["body"], match.group(0)
-
-
 def application_with_sms_policy(api: httpx.Client) -> tuple[dict[str, Any], str]:
     """Steps 1-8 of both use cases: the application, its secret, the openid grant, a sign-on
     policy whose only action is SMS MFA, assigned to the application."""
     # Step 1: create a web application
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"MfaOnly-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"MfaOnly-{suffix()}")
     # Step 2: get the application secret
     secret = ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
     # Steps 3-5: resources, the OIDC scopes, the grant
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile")
     grant(api, app["id"], resource_id, scope_ids)
-    # Step 6: the sign-on policy
-    policy = created(api.post("/signOnPolicies", json={"name": f"MFA_only_{suffix()}"}))
-    # Step 7: its SMS MFA action (no LOGIN action: the login_hint_token identifies the user)
-    created(
-        api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={
-                "priority": 1,
-                "type": "MULTI_FACTOR_AUTHENTICATION",
-                "noDevicesMode": "BLOCK",
-                "sms": {"enabled": True},
-            },
-        )
-    )
-    # Step 8: assign it to the application
-    created(
-        api.post(
-            f"/applications/{app['id']}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
+    # Steps 6-8: the sign-on policy, its SMS MFA action (no LOGIN action: the login_hint_token
+    # identifies the user), its assignment to the application
+    policy_for(
+        api,
+        app["id"],
+        "MFA_only",
+        {"type": "MULTI_FACTOR_AUTHENTICATION", "noDevicesMode": "BLOCK", "sms": {"enabled": True}},
     )
     return app, secret
 
@@ -115,24 +68,7 @@ def application_with_sms_policy(api: httpx.Client) -> tuple[dict[str, Any], str]
 def user_with_sms_device(api: httpx.Client, phone: str) -> dict[str, Any]:
     """The population, the user, their password, MFA enabled, their SMS device."""
     population = created(api.post("/populations", json={"name": f"MFA users {suffix()}"}))
-    name = f"mfaonly_{suffix()}"
-    user = created(
-        api.post(
-            "/users",
-            json={
-                "username": name,
-                "email": f"{name}@example.com",
-                "population": {"id": population["id"]},
-            },
-        )
-    )
-    ok(
-        api.post(
-            f"/users/{user['id']}/password",
-            json={"value": PASSWORD, "forceChange": False},
-            headers={"Content-Type": PASSWORD_SET},
-        )
-    )
+    user = user_with_password(api, population["id"])
     # PingOne's API sets mfaEnabled with PUT (the seed's text says POST)
     ok(api.put(f"/users/{user['id']}/mfaEnabled", json={"mfaEnabled": True}))
     device = created(
@@ -148,23 +84,9 @@ def user_with_sms_device(api: httpx.Client, phone: str) -> dict[str, Any]:
 def login_hint_token(server: Server, app_id: str, secret: str, user_id: str) -> str:
     now = int(time.time())
     return signed(
-        secret, {"iss": app_id, "aud": issuer(server), "iat": now, "exp": now + 300, "sub": user_id}
+        secret,
+        {"iss": app_id, "aud": issuer_of(server), "iat": now, "exp": now + 300, "sub": user_id},
     )
-
-
-def tokens(server: Server, app_id: str, secret: str, code: str) -> dict[str, Any]:
-    return ok(
-        httpx.post(
-            server.token_endpoint,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(app_id, secret),
-        )
-    )
-
-
-def id_token_claims(server: Server, id_token: str) -> dict[str, Any]:
-    keys = KeySet.import_key_set(httpx.get(f"{issuer(server)}/jwks").json())
-    return dict(jwt.decode(id_token, keys).claims)
 
 
 def test_mfa_only_flow_using_a_login_hint_token(api: httpx.Client, server: Server) -> None:
@@ -190,12 +112,13 @@ def test_mfa_only_flow_using_a_login_hint_token(api: httpx.Client, server: Serve
         assert flow["status"] == "OTP_REQUIRED"  # no identification, no password
         assert flow["_embedded"]["selectedDevice"]["type"] == "SMS"
         # Step 15: check the OTP
-        _, otp = newest_passcode(api, phone, "strong_authentication")
+        _, otp = newest_message(api, phone, "strong_authentication", PASSCODE)
         assert ok(act(agent, flow_id, "otp.check", {"otp": otp}))["status"] == "COMPLETED"
         # Step 16: the resume endpoint returns the code
         params = query_of(resume(agent, flow_id))
     assert params["state"] == "hinted"
-    claims = id_token_claims(server, tokens(server, app["id"], secret, params["code"])["id_token"])
+    issued = code_tokens(issuer_of(server), (app["id"], secret), params["code"])
+    claims = verified_claims(issuer_of(server), issued["id_token"])
     assert claims["sub"] == user["id"] and set(claims["amr"]) == {"mfa", "sms"}
 
 
@@ -244,7 +167,7 @@ def test_mfa_transaction_approval_using_sms(api: httpx.Client, server: Server) -
         secret,
         {
             "iss": app["id"],
-            "aud": issuer(server),
+            "aud": issuer_of(server),
             "iat": now,
             "exp": now + 300,
             "client_id": app["id"],
@@ -269,7 +192,7 @@ def test_mfa_transaction_approval_using_sms(api: httpx.Client, server: Server) -
             )
         )
         assert ok(agent.get(f"/flows/{flow_id}"))["status"] == "OTP_REQUIRED"
-        body, otp = newest_passcode(api, phone, "transaction")
+        body, otp = newest_message(api, phone, "transaction", PASSCODE)
         assert body == f"Approve a payment of 1,000,000 USD to Charlie with {otp}"
         # Step 16: check the OTP
         assert ok(act(agent, flow_id, "otp.check", {"otp": otp}))["status"] == "COMPLETED"
@@ -277,6 +200,6 @@ def test_mfa_transaction_approval_using_sms(api: httpx.Client, server: Server) -
         params = query_of(resume(agent, flow_id))
     assert params["state"] == "approve"
     # Step 18: the access token
-    issued = tokens(server, app["id"], secret, params["code"])
+    issued = code_tokens(issuer_of(server), (app["id"], secret), params["code"])
     assert issued["token_type"] == "Bearer" and issued["access_token"]
-    assert id_token_claims(server, issued["id_token"])["sub"] == user["id"]
+    assert verified_claims(issuer_of(server), issued["id_token"])["sub"] == user["id"]

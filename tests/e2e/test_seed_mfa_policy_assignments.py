@@ -6,7 +6,6 @@ authenticator app (TOTP) and signs on with the codes pyotp computes from its sec
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,13 +15,14 @@ import pytest
 from tests.e2e.support import (
     REDIRECT_URI,
     act,
-    admin_client,
+    authorize,
     browser,
     created,
-    flow_id_of,
     grant,
+    oidc_application,
     ok,
     pkce_pair,
+    policy_for,
     query_of,
     resume,
     scopes_of,
@@ -35,52 +35,19 @@ pytestmark = pytest.mark.e2e
 ACTIVATE = "application/vnd.pingidentity.device.activate+json"
 
 
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[httpx.Client]:
-    with admin_client(server) as client:
-        yield client
-
-
 def mfa_policy_for(api: httpx.Client, app_id: str, action: dict[str, Any]) -> dict[str, Any]:
     """Steps 2-7: the resources and OIDC scopes, the grant, the policy, its MFA action, the
     assignment."""
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile")
     grant(api, app_id, resource_id, scope_ids)
-    policy = created(api.post("/signOnPolicies", json={"name": f"MFA_{suffix()}"}))
-    created(
-        api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={"priority": 1, "type": "MULTI_FACTOR_AUTHENTICATION", **action},
-        )
-    )
-    created(
-        api.post(
-            f"/applications/{app_id}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
-    return policy
+    return policy_for(api, app_id, "MFA", {"type": "MULTI_FACTOR_AUTHENTICATION", **action})
 
 
 def test_assign_an_mfa_sign_on_policy_to_a_web_application(
     api: httpx.Client, server: Server
 ) -> None:
     # Step 1: a web application
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"MfaWeb-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"MfaWeb-{suffix()}")
     # Steps 2-7
     policy = mfa_policy_for(api, app["id"], {"noDevicesMode": "BLOCK", "sms": {"enabled": True}})
     assignments = ok(api.get(f"/applications/{app['id']}/signOnPolicyAssignments"))
@@ -88,37 +55,15 @@ def test_assign_an_mfa_sign_on_policy_to_a_web_application(
     assert [item["signOnPolicy"]["id"] for item in assigned] == [policy["id"]]
     # The application's sign-on now runs the MFA policy: it asks who signs on, not a password.
     with browser(server) as agent:
-        flow_id = flow_id_of(
-            agent.get(
-                "/as/authorize",
-                params={
-                    "client_id": app["id"],
-                    "response_type": "code",
-                    "redirect_uri": REDIRECT_URI,
-                    "scope": "openid",
-                },
-            )
-        )
+        flow_id = authorize(agent, app["id"])
         flow = ok(agent.get(f"/flows/{flow_id}"))
     assert flow["status"] == "SIGN_ON_REQUIRED" and "user.lookup" in flow["_links"]
 
 
 def test_mfa_sign_on_policy_with_an_authenticator_app(api: httpx.Client, server: Server) -> None:
     # Step 1: a native application (a public client: PKCE)
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"MfaNative-{suffix()}",
-                "type": "NATIVE_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "NONE",
-            },
-        )
+    app = oidc_application(
+        api, f"MfaNative-{suffix()}", type="NATIVE_APP", tokenEndpointAuthMethod="NONE"
     )
     # Steps 2-7: the MFA action enables the authenticator app only
     mfa_policy_for(
@@ -141,18 +86,12 @@ def test_mfa_sign_on_policy_with_an_authenticator_app(api: httpx.Client, server:
     assert ok(activated)["status"] == "ACTIVE"
     verifier, challenge = pkce_pair()
     with browser(server) as agent:
-        flow_id = flow_id_of(
-            agent.get(
-                "/as/authorize",
-                params={
-                    "client_id": app["id"],
-                    "response_type": "code",
-                    "redirect_uri": REDIRECT_URI,
-                    "scope": "openid profile",
-                    "code_challenge": challenge,
-                    "code_challenge_method": "S256",
-                },
-            )
+        flow_id = authorize(
+            agent,
+            app["id"],
+            "openid profile",
+            code_challenge=challenge,
+            code_challenge_method="S256",
         )
         flow = ok(act(agent, flow_id, "user.lookup", {"username": name}))
         assert flow["status"] == "OTP_REQUIRED"

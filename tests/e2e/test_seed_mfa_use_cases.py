@@ -5,93 +5,43 @@ Two MFA Actions to Authenticate Users" and "Configure a passwordless sign-on pol
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.e2e.support import (
     PASSWORD,
-    REDIRECT_URI,
     act,
-    admin_client,
+    authorize,
     browser,
+    code_tokens,
     created,
-    flow_id_of,
     grant,
+    issuer_of,
+    oidc_application,
     ok,
+    passcode,
+    policy_for,
     query_of,
     resume,
     scopes_of,
     suffix,
+    verified_claims,
 )
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
-PASSCODE = re.compile(r"\b\d{6,8}\b")
 MFA_CONDITION = {"secondsSince": "${session.lastSignOn.withAuthenticator.mfa.at}", "greater": 60}
-
-
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[httpx.Client]:
-    with admin_client(server) as client:
-        yield client
-
-
-def passcode(api: httpx.Client, recipient: str) -> str:
-    """The newest sign-on passcode sent to `recipient`, read from the outbox."""
-    page = ok(api.get("/outbox", params={"recipient": recipient}))
-    messages = [
-        m for m in page["_embedded"]["messages"] if m["template"] == "strong_authentication"
-    ]
-    assert messages, page
-    match = PASSCODE.search(messages[0]["body"])
-    assert match, messages[0]["body"]
-    return match.group(0)
 
 
 def web_app(api: httpx.Client) -> dict[str, Any]:
     """Steps 1-4: a web application with the openid and profile scopes granted."""
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"MfaApp-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"MfaApp-{suffix()}")
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile")
     grant(api, app["id"], resource_id, scope_ids)
     return app
-
-
-def policy_with(api: httpx.Client, app_id: str, *actions: dict[str, Any]) -> dict[str, Any]:
-    policy = created(api.post("/signOnPolicies", json={"name": f"MFA_{suffix()}"}))
-    for priority, action in enumerate(actions, start=1):
-        created(
-            api.post(
-                f"/signOnPolicies/{policy['id']}/actions", json={"priority": priority, **action}
-            )
-        )
-    created(
-        api.post(
-            f"/applications/{app_id}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
-    return policy
 
 
 def mfa_user(api: httpx.Client, *, password: bool = True) -> dict[str, Any]:
@@ -121,46 +71,23 @@ def mfa_user(api: httpx.Client, *, password: bool = True) -> dict[str, Any]:
     return user
 
 
-def authorize(agent: httpx.Client, app_id: str) -> str:
-    return flow_id_of(
-        agent.get(
-            "/as/authorize",
-            params={
-                "client_id": app_id,
-                "response_type": "code",
-                "redirect_uri": REDIRECT_URI,
-                "scope": "openid profile",
-                "state": "mfa",
-            },
-        )
-    )
-
-
 def tokens_for(server: Server, api: httpx.Client, app_id: str, code: str) -> dict[str, Any]:
     secret = ok(api.get(f"/applications/{app_id}/secret"))["secret"]
-    return ok(
-        httpx.post(
-            server.token_endpoint,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(app_id, secret),
-        )
-    )
+    return code_tokens(issuer_of(server), (app_id, secret), code)
 
 
 def amr_of(server: Server, id_token: str) -> set[str]:
-    keys = KeySet.import_key_set(
-        httpx.get(f"{server.base_url}/{server.environment_id}/as/jwks").json()
-    )
-    return set(jwt.decode(id_token, keys).claims["amr"])
+    return set(verified_claims(issuer_of(server), id_token)["amr"])
 
 
 def test_login_and_mfa_actions(api: httpx.Client, server: Server) -> None:
     # Steps 1-4: the application, the resources and scopes, the grant
     app = web_app(api)
     # Steps 5-8: the policy, its LOGIN and MFA actions, the assignment
-    policy_with(
+    policy_for(
         api,
         app["id"],
+        "MFA",
         {"type": "LOGIN"},
         {
             "type": "MULTI_FACTOR_AUTHENTICATION",
@@ -181,7 +108,7 @@ def test_login_and_mfa_actions(api: httpx.Client, server: Server) -> None:
     assert device["status"] == "ACTIVE"
     with browser(server) as agent:
         # Step 14: the authorization request; Step 15: the flow
-        flow_id = authorize(agent, app["id"])
+        flow_id = authorize(agent, app["id"], "openid profile", state="mfa")
         assert ok(agent.get(f"/flows/{flow_id}"))["status"] == "USERNAME_PASSWORD_REQUIRED"
         # Step 16: the login credentials
         flow = ok(
@@ -209,9 +136,10 @@ def test_login_and_mfa_actions(api: httpx.Client, server: Server) -> None:
 
 def test_two_mfa_actions(api: httpx.Client, server: Server) -> None:
     app = web_app(api)
-    policy_with(
+    policy_for(
         api,
         app["id"],
+        "MFA",
         {"type": "LOGIN"},
         {"type": "MULTI_FACTOR_AUTHENTICATION", "noDevicesMode": "BLOCK", "sms": {"enabled": True}},
         {
@@ -234,7 +162,7 @@ def test_two_mfa_actions(api: httpx.Client, server: Server) -> None:
         )
     )
     with browser(server) as agent:
-        flow_id = authorize(agent, app["id"])
+        flow_id = authorize(agent, app["id"], "openid profile", state="mfa")
         flow = ok(
             act(
                 agent,
@@ -257,9 +185,10 @@ def test_two_mfa_actions(api: httpx.Client, server: Server) -> None:
 def test_passwordless_policy(api: httpx.Client, server: Server) -> None:
     # Step 1: the application; Steps 2-4: the policy, its MFA action, the assignment
     app = web_app(api)
-    policy_with(
+    policy_for(
         api,
         app["id"],
+        "MFA",
         {"type": "MULTI_FACTOR_AUTHENTICATION", "noDevicesMode": "BLOCK"},
     )
     user = mfa_user(api, password=False)
@@ -271,7 +200,7 @@ def test_passwordless_policy(api: httpx.Client, server: Server) -> None:
     )
     with browser(server) as agent:
         # Step 5: test authentication: no password is asked for
-        flow_id = authorize(agent, app["id"])
+        flow_id = authorize(agent, app["id"], "openid profile", state="mfa")
         assert ok(agent.get(f"/flows/{flow_id}"))["status"] == "SIGN_ON_REQUIRED"
         flow = ok(act(agent, flow_id, "user.lookup", {"username": user["username"]}))
         assert flow["status"] == "OTP_REQUIRED"

@@ -12,40 +12,30 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 from lxml import etree
 
 from tests.e2e.support import (
     FLOW_MEDIA,
     PASSWORD,
-    REDIRECT_URI,
+    authorize,
+    client_with_scopes,
+    code_tokens,
     created,
-    grant,
     ok,
+    policy_for,
     query_of,
-    scopes_of,
     suffix,
     user_with_password,
+    verified_claims,
 )
-from tests.support.server import Server, running_server
+from tests.support.server import Server, new_environment, organization_client
 
 MD = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 SCOPES = ["openid", "profile", "email"]
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("saml-server")
-    with running_server(database_url, data_dir, secret_key) as running:
-        yield running
 
 
 @dataclass
@@ -63,15 +53,6 @@ class Connection:
 
     def url(self, env: str, path: str) -> str:
         return f"{self.server.base_url}/{env}{path}"
-
-
-def _environment(server: Server, org: httpx.Client) -> tuple[str, httpx.Client]:
-    body = {"name": f"saml-{suffix()}", "type": "SANDBOX", "region": "NA"}
-    env = created(org.post("/environments", json=body))["id"]
-    api = httpx.Client(
-        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-    )
-    return env, api
 
 
 def _signing_certificate_pem(source: httpx.Client) -> bytes:
@@ -170,59 +151,22 @@ def _provider(
     return provider
 
 
-def _oidc_application(destination: httpx.Client) -> tuple[str, str]:
-    app = created(
-        destination.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"app-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
-    resource_id, scope_ids = scopes_of(destination, "openid", *SCOPES)
-    grant(destination, app["id"], resource_id, scope_ids)
-    return app["id"], ok(destination.get(f"/applications/{app['id']}/secret"))["secret"]
-
-
 def _policy(destination: httpx.Client, client_id: str, action: dict[str, Any]) -> None:
     """Steps 8 to 10: a sign-on policy with the provider, for the destination's application."""
-    policy = created(destination.post("/signOnPolicies", json={"name": f"SAML_{suffix()}"}))
-    created(
-        destination.post(f"/signOnPolicies/{policy['id']}/actions", json={"priority": 1, **action})
-    )
-    created(
-        destination.post(
-            f"/applications/{client_id}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    policy_for(destination, client_id, "SAML", action)
 
 
 @pytest.fixture(scope="module")
 def connection(server: Server) -> Iterator[Connection]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as org:
-        source_env, source = _environment(server, org)  # step 2
-        destination_env, destination = _environment(server, org)
+    with organization_client(server) as org:
+        source_env, source = new_environment(server, org, "saml")  # step 2
+        destination_env, destination = new_environment(server, org, "saml")
     certificate_pem = _signing_certificate_pem(source)
     acs = f"{server.base_url}/{destination_env}/saml20/sp/acs"
     saml_app = _saml_application(source, f"urn:gatehouse:sp:{destination_env}", acs)
     population = created(destination.post("/populations", json={"name": f"SAML {suffix()}"}))["id"]
     provider = _provider(server, source_env, destination, saml_app, certificate_pem, population)
-    client_id, client_secret = _oidc_application(destination)
+    client_id, client_secret = client_with_scopes(destination, SCOPES)
     _policy(
         destination,
         client_id,
@@ -265,19 +209,11 @@ def submit(agent: httpx.Client, page: httpx.Response) -> httpx.Response:
 
 def start(conn: Connection, agent: httpx.Client, client_id: str | None = None) -> dict[str, Any]:
     """Authorize at the destination: the flow, waiting for the identity provider."""
-    sign_on_page = location(
-        agent.get(
-            conn.url(conn.destination_env, "/as/authorize"),
-            params={
-                "response_type": "code",
-                "client_id": client_id or conn.client_id,
-                "redirect_uri": REDIRECT_URI,
-                "scope": " ".join(SCOPES),
-                "state": "downstream",
-            },
-        )
+    endpoint = conn.url(conn.destination_env, "/as/authorize")
+    scope = " ".join(SCOPES)
+    flow_id = authorize(
+        agent, client_id or conn.client_id, scope, endpoint=endpoint, state="downstream"
     )
-    flow_id = query_of(sign_on_page)["flowId"]
     return ok(agent.get(conn.url(conn.destination_env, f"/flows/{flow_id}")))
 
 
@@ -299,19 +235,12 @@ def sign_on_at_source(
 
 
 def tokens(conn: Connection, code: str, client: tuple[str, str] | None = None) -> dict[str, Any]:
-    client_id, secret = client or (conn.client_id, conn.client_secret)
-    return ok(
-        httpx.post(
-            conn.url(conn.destination_env, "/as/token"),
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(client_id, secret),
-        )
-    )
+    issuer = conn.url(conn.destination_env, "/as")
+    return code_tokens(issuer, client or (conn.client_id, conn.client_secret), code)
 
 
 def claims_of(conn: Connection, id_token: str) -> dict[str, Any]:
-    keys = KeySet.import_key_set(httpx.get(conn.url(conn.destination_env, "/as/jwks")).json())
-    return dict(jwt.decode(id_token, keys).claims)
+    return verified_claims(conn.url(conn.destination_env, "/as"), id_token)
 
 
 def users_named(conn: Connection, username: str) -> list[dict[str, Any]]:
@@ -438,7 +367,7 @@ def test_post_binding_with_a_signed_request_at_a_login_button(connection: Connec
         authnRequestSigned=True,
         spSigning={"key": {"id": key["id"]}},
     )
-    client = _oidc_application(conn.destination)
+    client = client_with_scopes(conn.destination, SCOPES)
     _policy(
         conn.destination,
         client[0],

@@ -6,67 +6,42 @@ with an authorization code grant", "Configure a single-page application with an 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from tests.e2e.support import (
     PASSWORD,
     REDIRECT_URI,
     act,
-    admin_client,
+    authorize,
     browser,
+    code_tokens,
     created,
     flow_id_of,
     fragment_of,
     grant,
+    issuer_of,
     mailed_code,
+    oidc_application,
     ok,
     pkce_pair,
+    policy_for,
     query_of,
     resume,
     scopes_of,
     sign_on,
     suffix,
     user_with_password,
+    verified_claims,
 )
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[httpx.Client]:
-    with admin_client(server) as client:
-        yield client
-
-
-def _keys(server: Server) -> KeySet:
-    return KeySet.import_key_set(
-        httpx.get(f"{server.base_url}/{server.environment_id}/as/jwks").json()
-    )
-
-
 def test_authorization_code_grant(api: httpx.Client, server: Server) -> None:
     # Step 1: create an OpenID Connect application
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"AuthCodeApp-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"AuthCodeApp-{suffix()}")
     # Step 2: get the application secret
     secret = ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
     # Steps 3-5: the PingOne API resource, its scopes, and the grant
@@ -95,18 +70,8 @@ def test_authorization_code_grant(api: httpx.Client, server: Server) -> None:
         returned = query_of(resume(agent, flow_id))
     assert returned["state"] == "seed-003"
     # Step 9: exchange the code for an access token
-    tokens = ok(
-        httpx.post(
-            server.token_endpoint,
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(app["id"], secret),
-        )
-    )
-    claims = jwt.decode(tokens["access_token"], _keys(server)).claims
+    tokens = code_tokens(issuer_of(server), (app["id"], secret), returned["code"])
+    claims = verified_claims(issuer_of(server), tokens["access_token"])
     assert claims["sub"] == person["id"] and claims["scope"] == "p1:read:user"
     # Step 10: the user's token reads the user
     own = httpx.get(
@@ -118,20 +83,13 @@ def test_authorization_code_grant(api: httpx.Client, server: Server) -> None:
 
 def test_single_page_application_with_an_implicit_grant(api: httpx.Client, server: Server) -> None:
     # Step 1: a single-page application with the implicit grant
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"ImplicitSPA-{suffix()}",
-                "type": "SINGLE_PAGE_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["IMPLICIT"],
-                "responseTypes": ["TOKEN", "ID_TOKEN"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "NONE",
-            },
-        )
+    app = oidc_application(
+        api,
+        f"ImplicitSPA-{suffix()}",
+        type="SINGLE_PAGE_APP",
+        grantTypes=["IMPLICIT"],
+        responseTypes=["TOKEN", "ID_TOKEN"],
+        tokenEndpointAuthMethod="NONE",
     )
     # Steps 2-4: resources, scopes, grant (openid, profile)
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile")
@@ -161,7 +119,7 @@ def test_single_page_application_with_an_implicit_grant(api: httpx.Client, serve
     assert location.startswith(REDIRECT_URI + "#")
     returned = fragment_of(location)
     assert returned["token_type"] == "Bearer" and returned["state"] == "spa"
-    id_claims = jwt.decode(returned["id_token"], _keys(server)).claims
+    id_claims = verified_claims(issuer_of(server), returned["id_token"])
     assert id_claims["nonce"] == "n-0S6_WzA2Mj" and id_claims["sub"] == person["id"]
     assert id_claims["aud"] == app["id"] and "at_hash" in id_claims
     userinfo = ok(
@@ -175,21 +133,13 @@ def test_single_page_application_with_an_implicit_grant(api: httpx.Client, serve
 
 def test_pkce_authorization_workflow(api: httpx.Client, server: Server) -> None:
     # Step 1: a native application using the authorization code grant with S256 PKCE
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"PkceNative-{suffix()}",
-                "type": "NATIVE_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": ["com.example.app://callback"],
-                "tokenEndpointAuthMethod": "NONE",
-                "pkceEnforcement": "S256_REQUIRED",
-            },
-        )
+    app = oidc_application(
+        api,
+        f"PkceNative-{suffix()}",
+        type="NATIVE_APP",
+        redirectUris=["com.example.app://callback"],
+        tokenEndpointAuthMethod="NONE",
+        pkceEnforcement="S256_REQUIRED",
     )
     resource_id, scope_ids = scopes_of(api, "openid", "openid")
     grant(api, app["id"], resource_id, scope_ids)
@@ -244,59 +194,20 @@ def test_pkce_authorization_workflow(api: httpx.Client, server: Server) -> None:
 
 def test_add_a_user_through_a_registration_flow(api: httpx.Client, server: Server) -> None:
     # Step 1: an application
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"RegistrationApp-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"RegistrationApp-{suffix()}")
     resource_id, scope_ids = scopes_of(api, "openid", "openid")
     grant(api, app["id"], resource_id, scope_ids)
     # Step 2: a population for registered users
     population = created(api.post("/populations", json={"name": f"Registered {suffix()}"}))
-    # Step 3: a sign-on policy; Step 4: its LOGIN action with registration enabled
-    policy = created(api.post("/signOnPolicies", json={"name": f"Registration_{suffix()}"}))
-    created(
-        api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={
-                "priority": 1,
-                "type": "LOGIN",
-                "registration": {"enabled": True, "population": {"id": population["id"]}},
-            },
-        )
-    )
-    # Step 5: assign the policy to the application
-    created(
-        api.post(
-            f"/applications/{app['id']}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    # Step 3: a sign-on policy; Step 4: its LOGIN action with registration enabled; Step 5:
+    # assign the policy to the application
+    registration = {"enabled": True, "population": {"id": population["id"]}}
+    policy_for(api, app["id"], "Registration", {"type": "LOGIN", "registration": registration})
     username = f"newuser_{suffix()}"
     email = f"{username}@example.com"
     with browser(server) as agent:
         # Step 6: authorize; Step 7: get the flow
-        flow_id = flow_id_of(
-            agent.get(
-                "/as/authorize",
-                params={
-                    "response_type": "code",
-                    "client_id": app["id"],
-                    "redirect_uri": REDIRECT_URI,
-                    "scope": "openid",
-                },
-            )
-        )
+        flow_id = authorize(agent, app["id"], "openid")
         flow = ok(agent.get(f"/flows/{flow_id}"))
         assert "user.register" in flow["_links"]
         # Step 8: register the new user
@@ -325,67 +236,33 @@ def test_add_a_user_through_a_registration_flow(api: httpx.Client, server: Serve
 
 def test_progressive_profiling_sign_on_action(api: httpx.Client, server: Server) -> None:
     # Steps 1-2: an application and its secret
-    app = created(
-        api.post(
-            "/applications",
-            json={
-                "enabled": True,
-                "name": f"ProfilingApp-{suffix()}",
-                "type": "WEB_APP",
-                "protocol": "OPENID_CONNECT",
-                "grantTypes": ["AUTHORIZATION_CODE"],
-                "responseTypes": ["CODE"],
-                "redirectUris": [REDIRECT_URI],
-                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-            },
-        )
-    )
+    app = oidc_application(api, f"ProfilingApp-{suffix()}")
     secret = ok(api.get(f"/applications/{app['id']}/secret"))["secret"]
     # Steps 3-5: resources, scopes, grant
     resource_id, scope_ids = scopes_of(api, "openid", "openid", "profile")
     grant(api, app["id"], resource_id, scope_ids)
-    # Steps 6-8: a policy with a LOGIN action and a PROGRESSIVE_PROFILING action
-    policy = created(api.post("/signOnPolicies", json={"name": f"Profiling_{suffix()}"}))
-    created(
-        api.post(f"/signOnPolicies/{policy['id']}/actions", json={"priority": 1, "type": "LOGIN"})
+    # Steps 6-8: a policy with a LOGIN action and a PROGRESSIVE_PROFILING action; Step 9: assign it
+    policy_for(
+        api,
+        app["id"],
+        "Profiling",
+        {"type": "LOGIN"},
+        {
+            "type": "PROGRESSIVE_PROFILING",
+            "attributes": [
+                {"name": "name.given", "required": True},
+                {"name": "name.family", "required": False},
+            ],
+            "preventMultiplePromptsPerFlow": True,
+            "promptIntervalSeconds": 86400,
+            "promptText": "For the best experience, we need a couple things from you.",
+        },
     )
-    created(
-        api.post(
-            f"/signOnPolicies/{policy['id']}/actions",
-            json={
-                "priority": 2,
-                "type": "PROGRESSIVE_PROFILING",
-                "attributes": [
-                    {"name": "name.given", "required": True},
-                    {"name": "name.family", "required": False},
-                ],
-                "preventMultiplePromptsPerFlow": True,
-                "promptIntervalSeconds": 86400,
-                "promptText": "For the best experience, we need a couple things from you.",
-            },
-        )
-    )
-    # Step 9: assign it; Steps 10-12: population, user, password
-    created(
-        api.post(
-            f"/applications/{app['id']}/signOnPolicyAssignments",
-            json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-        )
-    )
+    # Steps 10-12: population, user, password
     population = created(api.post("/populations", json={"name": f"Profiled {suffix()}"}))
     person = user_with_password(api, population["id"])
     with browser(server) as agent:
-        flow_id = flow_id_of(
-            agent.get(
-                "/as/authorize",
-                params={
-                    "response_type": "code",
-                    "client_id": app["id"],
-                    "redirect_uri": REDIRECT_URI,
-                    "scope": "openid profile",
-                },
-            )
-        )
+        flow_id = authorize(agent, app["id"], "openid profile")
         asked = sign_on(agent, flow_id, person["username"])
         assert asked["status"] == "PROFILE_DATA_REQUIRED"
         assert asked["_embedded"]["promptText"].startswith("For the best experience")
@@ -398,13 +275,7 @@ def test_progressive_profiling_sign_on_action(api: httpx.Client, server: Server)
         )
         assert done["status"] == "COMPLETED"
         code = query_of(resume(agent, flow_id))["code"]
-    tokens = ok(
-        httpx.post(
-            server.token_endpoint,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
-            auth=(app["id"], secret),
-        )
-    )
-    id_claims = jwt.decode(tokens["id_token"], _keys(server)).claims
+    tokens = code_tokens(issuer_of(server), (app["id"], secret), code)
+    id_claims = verified_claims(issuer_of(server), tokens["id_token"])
     assert id_claims["given_name"] == "Ada" and id_claims["family_name"] == "Lovelace"
     assert ok(api.get(f"/users/{person['id']}"))["name"]["given"] == "Ada"

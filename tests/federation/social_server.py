@@ -20,10 +20,15 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from tests.support.server import OUTBOUND_TO_LOOPBACK, Server, running_server
 
 
 @dataclass
@@ -75,9 +80,21 @@ class SocialServer:
     def count(self, path: str) -> int:
         return sum(1 for item in self.requests if item == path)
 
+    @property
+    def server_settings(self) -> dict[str, str]:
+        """The environment of a `gatehouse serve` whose FACEBOOK provider signs on here."""
+        endpoints = json.dumps({"FACEBOOK": self.endpoints})
+        return {**OUTBOUND_TO_LOOPBACK, "GATEHOUSE_FEDERATION_ENDPOINTS": endpoints}
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def __enter__(self) -> SocialServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- the endpoints -------------------------------------------------------------------------
 
@@ -163,3 +180,28 @@ def _handler(provider: SocialServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def facebook_fixtures(app_id: str, app_secret: str) -> tuple[Any, Any]:
+    """The module fixtures of an end-to-end test signing on through Facebook: `facebook` (this
+    server, for that app) and `server` (a `gatehouse serve` whose FACEBOOK provider signs on
+    there). In the test module: `facebook, server = facebook_fixtures(APP_ID, APP_SECRET)`."""
+
+    @pytest.fixture(scope="module")
+    def facebook() -> Iterator[SocialServer]:
+        with SocialServer(app_id, app_secret) as social:
+            yield social
+
+    @pytest.fixture(scope="module")
+    def server(
+        database_url: str,
+        secret_key: str,
+        tmp_path_factory: pytest.TempPathFactory,
+        facebook: SocialServer,
+    ) -> Iterator[Server]:
+        data_dir = tmp_path_factory.mktemp("facebook-server")
+        settings = facebook.server_settings
+        with running_server(database_url, data_dir, secret_key, extra_env=settings) as running:
+            yield running
+
+    return facebook, server

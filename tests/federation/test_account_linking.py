@@ -24,9 +24,8 @@ APP_SECRET = "facebook-app-secret"
 
 @pytest.fixture(scope="module")
 def facebook() -> Iterator[SocialServer]:
-    server = SocialServer(APP_ID, APP_SECRET)
-    yield server
-    server.close()
+    with SocialServer(APP_ID, APP_SECRET) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -246,6 +246,30 @@ async def test_a_signed_assertion_provisions_and_links_the_user(
     assert created["identityProvider"] == {"type": "SAML", "id": setup.provider["id"]}
 
 
+async def test_a_provider_offered_at_identifier_first_signs_on(
+    app: object, admin: Api, setup: Setup
+) -> None:
+    assignments = (
+        f"/environments/{setup.env}/applications/{setup.client.id}/signOnPolicyAssignments"
+    )
+    for assigned in (await admin.get(assignments)).json()["_embedded"]["signOnPolicyAssignments"]:
+        await admin.delete(f"{assignments}/{assigned['id']}")
+    await policy_for(
+        admin,
+        setup.env,
+        setup.client.id,
+        [{"type": "IDENTIFIER_FIRST", "socialProviders": [{"id": setup.provider["id"]}]}],
+    )
+    name = f"grace-{secrets.token_hex(3)}"
+    async with Browser(app, setup.env) as browser:
+        started = await start(browser, setup)
+        assert (await browser.flow(started.flow_id)).json()["status"] == "SIGN_ON_REQUIRED"
+        flow = await post_response(
+            browser, setup, started, response(started, sign(assertion(started, name), setup.key))
+        )
+        assert flow["status"] == "COMPLETED", flow
+
+
 async def test_a_signed_response_covers_an_unsigned_assertion(
     app: object, admin: Api, setup: Setup
 ) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.server import Server
+from tests.support.server import Server, organization_client
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +30,7 @@ def query(location: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def api(server: Server) -> Iterator[httpx.Client]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as client:
+    with organization_client(server) as client:
         yield client
 
 

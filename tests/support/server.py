@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -12,8 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+
+# The settings that let a server's outbound calls reach http URLs on loopback (test providers).
+OUTBOUND_TO_LOOPBACK = {
+    "GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true",
+    "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true",
+}
 
 
 @dataclass
@@ -115,3 +124,51 @@ def running_server(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def server_fixture(extra_env: dict[str, str]) -> Any:
+    """A module fixture `server` like tests/conftest.py's, the server having `extra_env` too. In
+    the test module: `server = server_fixture(OUTBOUND_TO_LOOPBACK)`."""
+
+    @pytest.fixture(scope="module")
+    def server(
+        database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Server]:
+        data_dir = tmp_path_factory.mktemp("server")
+        with running_server(database_url, data_dir, secret_key, extra_env) as running:
+            yield running
+
+    return server
+
+
+# --- the bootstrap worker ----------------------------------------------------------------------
+
+
+def worker_token(server: Server) -> str:
+    """An access token of the bootstrap worker (client_credentials)."""
+    return httpx.post(
+        server.token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=(server.client_id, server.client_secret),
+    ).json()["access_token"]
+
+
+def organization_client(server: Server) -> httpx.Client:
+    """The bootstrap worker, talking to {{apiPath}} (creates environments)."""
+    return httpx.Client(
+        base_url=server.api_path,
+        headers={"Authorization": f"Bearer {worker_token(server)}"},
+        timeout=30,
+    )
+
+
+def new_environment(server: Server, org: httpx.Client, prefix: str) -> tuple[str, httpx.Client]:
+    """A new SANDBOX environment and a client of its management API (with the worker's token)."""
+    body = {"name": f"{prefix}-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
+    response = org.post("/environments", json=body)
+    assert response.status_code == 201, response.text
+    env = response.json()["id"]
+    api = httpx.Client(
+        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
+    )
+    return env, api

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 
-from tests.support.server import Server
+from tests.e2e.support import grant_openid_scopes, oidc_application, policy_for
+from tests.support.browser import SIGNED_IN, launched_chromium, loopback_server
+from tests.support.server import Server, organization_client
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 PASSWORD = "Gatehouse-Tests-42!"
 SET_PASSWORD = "application/vnd.pingidentity.password.set+json"
 
@@ -39,30 +30,11 @@ def created(response: httpx.Response) -> dict[str, Any]:
 # --- the client application's redirect URI ------------------------------------------------------
 
 
-class _Callback(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"<!doctype html><title>Client</title><h1>Signed in</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture(scope="module")
 def redirect_uri() -> Iterator[str]:
     """A loopback HTTP server standing for the client: its /callback answers 200."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/callback"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback_server(SIGNED_IN) as port:
+        yield f"http://127.0.0.1:{port}/callback"
 
 
 def callback_query(url: str) -> dict[str, str]:
@@ -74,14 +46,7 @@ def callback_query(url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def admin_api(server: Server) -> Iterator[httpx.Client]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as client:
+    with organization_client(server) as client:
         yield client
 
 
@@ -127,55 +92,13 @@ class Tenant:
 
     def client(self, *actions: dict[str, Any], name: str | None = None) -> dict[str, Any]:
         """A web application whose sign-on policy runs `actions` (in order)."""
-        application = created(
-            self.api.post(
-                "/applications",
-                json={
-                    "enabled": True,
-                    "name": name or f"Web app {secrets.token_hex(4)}",
-                    "type": "WEB_APP",
-                    "protocol": "OPENID_CONNECT",
-                    "grantTypes": ["AUTHORIZATION_CODE"],
-                    "responseTypes": ["CODE"],
-                    "redirectUris": [self.redirect_uri],
-                    "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-                },
-            )
+        application = oidc_application(
+            self.api, name or f"Web app {secrets.token_hex(4)}", redirectUris=[self.redirect_uri]
         )
-        self._grant_openid(application["id"])
-        policy = created(
-            self.api.post("/signOnPolicies", json={"name": f"policy_{secrets.token_hex(4)}"})
-        )
-        for priority, action in enumerate(actions, start=1):
-            created(
-                self.api.post(
-                    f"/signOnPolicies/{policy['id']}/actions",
-                    json={"priority": priority, **action},
-                )
-            )
-        created(
-            self.api.post(
-                f"/applications/{application['id']}/signOnPolicyAssignments",
-                json={"priority": 1, "signOnPolicy": {"id": policy["id"]}},
-            )
-        )
+        grant_openid_scopes(self.api, application["id"], "openid", "profile", "email")
+        policy_for(self.api, application["id"], "policy", *actions)
         secret = self.api.get(f"/applications/{application['id']}/secret").json()["secret"]
         return {**application, "secret": secret}
-
-    def _grant_openid(self, application_id: str) -> None:
-        resources = self.api.get("/resources").json()["_embedded"]["resources"]
-        openid = next(resource for resource in resources if resource["name"] == "openid")
-        scopes = self.api.get(f"/resources/{openid['id']}/scopes").json()["_embedded"]["scopes"]
-        wanted = [scope for scope in scopes if scope["name"] in ("openid", "profile", "email")]
-        created(
-            self.api.post(
-                f"/applications/{application_id}/grants",
-                json={
-                    "resource": {"id": openid["id"]},
-                    "scopes": [{"id": scope["id"]} for scope in wanted],
-                },
-            )
-        )
 
     def authorize_url(self, application: dict[str, Any], state: str = "opaque-state") -> str:
         query = urlencode(
@@ -232,16 +155,8 @@ def tenant(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is missing: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,23 +15,14 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.support.server import Server, running_server
+from tests.e2e.support import discovered_oidc_provider
+from tests.support.server import OUTBOUND_TO_LOOPBACK, server_fixture
 from tests.ui.conftest import PASSWORD, SET_PASSWORD, Tenant, callback_query, created
 
 pytestmark = pytest.mark.e2e
 
-DISCOVER = "application/vnd.pingidentity.openid-configuration.discover+json"
 
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server whose environments may call each other over http on loopback."""
-    data_dir: Path = tmp_path_factory.mktemp("federation-ui-server")
-    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 def upstream_environment(
@@ -71,31 +60,13 @@ def upstream_environment(
 
 def oidc_provider(tenant: Tenant, a_env: str, upstream_client: dict[str, Any]) -> dict[str, Any]:
     issuer = f"{tenant.server.base_url}/{a_env}/as"
-    metadata = tenant.api.post(
-        "/identityProviders", json={"url": issuer}, headers={"Content-Type": DISCOVER}
-    ).json()
-    provider = tenant.api.post(
-        "/identityProviders",
-        json={
-            "type": "OPENID_CONNECT",
-            "name": "Upstream Corp",
-            "enabled": True,
-            "issuer": metadata["issuer"],
-            "authorizationEndpoint": metadata["authorization_endpoint"],
-            "tokenEndpoint": metadata["token_endpoint"],
-            "jwksEndpoint": metadata["jwks_uri"],
-            "userInfoEndpoint": metadata["userinfo_endpoint"],
-            "clientId": upstream_client["id"],
-            "clientSecret": upstream_client["secret"],
-            "scopes": ["openid", "profile", "email"],
-            "pkceMethod": "S256",
-            "registration": {"population": {"id": tenant.population()}},
-        },
+    client = (upstream_client["id"], upstream_client["secret"])
+    provider = discovered_oidc_provider(
+        tenant.api, issuer, client, tenant.population(), name="Upstream Corp"
     )
-    assert provider.status_code == 200, provider.text
     mapping = {"name": "email", "value": "${providerAttributes.email}", "update": "ALWAYS"}
-    created(tenant.api.post(f"/identityProviders/{provider.json()['id']}/attributes", json=mapping))
-    return provider.json()
+    created(tenant.api.post(f"/identityProviders/{provider['id']}/attributes", json=mapping))
+    return provider
 
 
 def test_a_user_of_a_signs_on_to_b_through_the_provider_button(

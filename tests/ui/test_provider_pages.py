@@ -5,18 +5,15 @@ then the right password, and account confirmation with a corrected attribute."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.federation.social_server import Person, SocialServer
-from tests.support.server import Server, running_server
+from tests.federation.social_server import Person, SocialServer, facebook_fixtures
 from tests.ui.conftest import Tenant, callback_query
 from tests.ui.test_signon_page import Visitor, assert_page_headers, heading
 
@@ -26,28 +23,7 @@ APP_ID = "777000777000"
 APP_SECRET = secrets.token_hex(12)
 
 
-@pytest.fixture(scope="module")
-def facebook() -> Iterator[SocialServer]:
-    server = SocialServer(APP_ID, APP_SECRET)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def server(
-    database_url: str,
-    secret_key: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    facebook: SocialServer,
-) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("provider-pages-server")
-    extra = {
-        "GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true",
-        "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true",
-        "GATEHOUSE_FEDERATION_ENDPOINTS": json.dumps({"FACEBOOK": facebook.endpoints}),
-    }
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
-        yield running
+facebook, server = facebook_fixtures(APP_ID, APP_SECRET)
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ import hmac
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +89,9 @@ from gatehouse.davinci.models import (
 )
 
 Id = str | uuid.UUID
+Owned = TypeVar(
+    "Owned", DavinciApplication, DavinciConnectorInstance, DavinciFlow, DavinciFlowPolicy
+)
 _PICK = random.SystemRandom()  # the weighted split of traffic between flows
 
 
@@ -136,14 +139,21 @@ def parse_id(value: Id) -> uuid.UUID | None:
         return None
 
 
+async def _in_environment(
+    session: AsyncSession, model: type[Owned], environment_id: uuid.UUID, row_id: Id
+) -> Owned | None:
+    """The row of `model` with that id, if it belongs to the environment."""
+    parsed = parse_id(row_id)
+    if parsed is None:
+        return None
+    row = await session.get(model, parsed)
+    return row if row is not None and row.environment_id == environment_id else None
+
+
 async def _flow(
     session: AsyncSession, environment_id: uuid.UUID, flow_id: Id
 ) -> DavinciFlow | None:
-    parsed = parse_id(flow_id)
-    if parsed is None:
-        return None
-    flow = await session.get(DavinciFlow, parsed)
-    return flow if flow is not None and flow.environment_id == environment_id else None
+    return await _in_environment(session, DavinciFlow, environment_id, flow_id)
 
 
 async def _version_of(
@@ -193,11 +203,7 @@ async def flow_version(
 async def _policy(
     session: AsyncSession, environment_id: uuid.UUID, policy_id: Id
 ) -> DavinciFlowPolicy | None:
-    parsed = parse_id(policy_id)
-    if parsed is None:
-        return None
-    policy = await session.get(DavinciFlowPolicy, parsed)
-    return policy if policy is not None and policy.environment_id == environment_id else None
+    return await _in_environment(session, DavinciFlowPolicy, environment_id, policy_id)
 
 
 def _policy_ref(policy: DavinciFlowPolicy) -> FlowPolicyRef:
@@ -268,20 +274,10 @@ async def flow_policy_for_application(
     return policy_id.hex if policy_id is not None else None
 
 
-async def _application(
-    session: AsyncSession, environment_id: uuid.UUID, application_id: Id
-) -> DavinciApplication | None:
-    parsed = parse_id(application_id)
-    if parsed is None:
-        return None
-    app = await session.get(DavinciApplication, parsed)
-    return app if app is not None and app.environment_id == environment_id else None
-
-
 async def oauth_client(
     session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, client_id: Id
 ) -> DavinciOAuthClient | None:
-    app = await _application(session, environment_id, client_id)
+    app = await _in_environment(session, DavinciApplication, environment_id, client_id)
     if app is None:
         return None
     policy_ids = await session.scalars(
@@ -378,10 +374,9 @@ async def set_variable_value(
 async def connector_instance_properties(
     session: AsyncSession, sealer: Sealer, environment_id: uuid.UUID, connection_id: Id
 ) -> tuple[str, dict[str, Any]] | None:
-    parsed = parse_id(connection_id)
-    if parsed is None:
-        return None
-    instance = await session.get(DavinciConnectorInstance, parsed)
-    if instance is None or instance.environment_id != environment_id:
+    instance = await _in_environment(
+        session, DavinciConnectorInstance, environment_id, connection_id
+    )
+    if instance is None:
         return None
     return instance.connector_id, instance.all_properties(sealer)

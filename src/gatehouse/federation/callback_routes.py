@@ -32,39 +32,27 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from gatehouse.access.dependencies import db_session
-from gatehouse.applications.models import Application
 from gatehouse.common.errors import Problem, request_failed
 from gatehouse.common.urls import urls_for
-from gatehouse.federation import roundtrip, signon
+from gatehouse.federation import returning, roundtrip, signon
 from gatehouse.federation.models import IdentityProvider
 from gatehouse.federation.outbound import OutboundPolicy
+from gatehouse.federation.returning import FAILURE, STATE_KEY
 from gatehouse.federation.roundtrip import Identity
 from gatehouse.federation.saml import routes as saml_sign_on
 from gatehouse.federation.schemas import SamlProvider
 from gatehouse.federation.service import provider_secret, provider_settings
 from gatehouse.flows import engine
 from gatehouse.flows import service as flows
-from gatehouse.flows.actions import external, linking
+from gatehouse.flows.actions import external
 from gatehouse.flows.context import Step
 from gatehouse.flows.models import Flow
-from gatehouse.flows.statuses import (
-    ACTION_COMPLETED,
-    COMPLETED,
-    EXTERNAL_AUTHENTICATION_REQUIRED,
-    SIGN_ON_REQUIRED,
-    USERNAME_PASSWORD_REQUIRED,
-)
+from gatehouse.oauth.responses import NO_STORE
 from gatehouse.oauth.routes import environment_or_404, form_doc
 from gatehouse.runtime import Runtime, runtime_of
 
 router = APIRouter(tags=["Federated sign-on"])
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-STATE_KEY = "external"
-WAITING = frozenset(
-    {EXTERNAL_AUTHENTICATION_REQUIRED, USERNAME_PASSWORD_REQUIRED, SIGN_ON_REQUIRED}
-)
-FAILURE = "EXTERNAL_AUTHENTICATION_FAILED"
 MAX_FORM_BYTES = 65_536
 BAD_STATE = "The state is unknown, belongs to another sign-on, or was used already."
 TEXT = {"type": "string"}
@@ -84,19 +72,14 @@ async def authenticate(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.load_flow(
-        session,
-        runtime,
-        environment.id,
-        request.query_params.get("flowId") or "",
-        flows.interaction_secret(request),
-        for_update=True,
-    )
+    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
     step = await engine.load_step(session, runtime, flow)
     query = request.query_params
     provider_id = query.get("providerId") or query.get("identityProviderId") or ""
     provider = (
-        await external.offered_provider(step, provider_id) if flow.status in WAITING else None
+        await external.offered_provider(step, provider_id)
+        if flow.status in returning.WAITING
+        else None
     )
     if provider is None:
         raise request_failed("The flow does not offer this identity provider now.")
@@ -149,7 +132,7 @@ async def callback(environment_id: str, provider_type: str, request: Request) ->
     async with runtime.sessions() as session, session.begin():
         environment = await environment_or_404(session, environment_id)
         step = await _locked_step(session, request, environment.id, flow_id)
-        record = _take_record(step, secret)
+        record = returning.take_record(step, secret, returning.WAITING, BAD_STATE)
         position = dict(step.flow.position)
         provider = await external.offered_provider(step, record["provider"])
         flow = step.flow
@@ -159,14 +142,14 @@ async def callback(environment_id: str, provider_type: str, request: Request) ->
         outcome = await _upstream(request, runtime, flow, provider, record, params)
     async with runtime.sessions() as session, session.begin():
         step = await _locked_step(session, request, environment.id, flow_id)
-        if step.flow.position != position or step.flow.status not in WAITING:
-            raise request_failed("The flow moved on during the sign-on at the identity provider.")
+        returning.ensure_still_waiting(step, position, returning.WAITING)
         if isinstance(outcome, str):
             step.flow.status = step.fail(FAILURE, outcome)
         else:
             assert provider is not None
-            await _signed_on(step, await session.merge(provider, load=True), outcome)
-        return await _back_to_sign_on(session, request, step.flow)
+            merged = await session.merge(provider, load=True)
+            await returning.identity_signed_on(step, merged, outcome.subject, outcome.attributes)
+        return await returning.onwards(session, request, step.flow, 302)
 
 
 async def _answer_of(request: Request) -> dict[str, str]:
@@ -202,21 +185,6 @@ async def _locked_step(
     except Problem:
         raise request_failed(BAD_STATE) from None
     return await engine.load_step(session, runtime, flow)
-
-
-def _take_record(step: Step, secret: str) -> dict[str, Any]:
-    """The state's record, removed from the flow (single use); 400 when there is none."""
-    record = step.flow.state.get(STATE_KEY)
-    sealer = step.runtime.sealer
-    if (
-        step.flow.status not in WAITING
-        or not isinstance(record, dict)
-        or not secret
-        or not sealer.matches(secret, record.get("state", ""))
-    ):
-        raise request_failed(BAD_STATE)
-    step.flow.state = {key: value for key, value in step.flow.state.items() if key != STATE_KEY}
-    return record
 
 
 async def _upstream(
@@ -262,28 +230,6 @@ def _posted_user(params: Mapping[str, str]) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None
     return user if isinstance(user, dict) else None
-
-
-async def _signed_on(step: Step, provider: IdentityProvider, identity: Identity) -> None:
-    """Sign on the linked or provisioned user, or ask for confirmation or linking."""
-    status = await linking.identity_received(step, provider, identity.subject, identity.attributes)
-    if status == ACTION_COMPLETED:
-        await engine.action_completed(step)
-    else:
-        step.flow.status = status
-
-
-async def _back_to_sign_on(session: AsyncSession, request: Request, flow: Flow) -> Response:
-    runtime = runtime_of(request)
-    auth_base = urls_for(request, runtime.settings).auth
-    if flow.status == COMPLETED:
-        location = flows.resume_url(auth_base, flow)
-    else:
-        application = await session.get(Application, flow.application_id)
-        if application is None:
-            raise request_failed("The flow's application no longer exists.")
-        location = flows.sign_on_url(auth_base, application, flow)
-    return RedirectResponse(location, status_code=302, headers=NO_STORE)
 
 
 def callback_url(

@@ -7,7 +7,10 @@ gatehouse.ui call these directly):
 - `load_flow(session, runtime, environment_id, flow_id, interaction_secret, for_update=False)`:
   the flow for this browser, its idle time restarted. An unknown, expired or used flow, or one
   another browser started (its interaction cookie value is `interaction_secret`), raises the
-  404 NOT_FOUND Problem.
+  404 NOT_FOUND Problem. `flow_in_query(session, runtime, environment_id, request, for_update)`:
+  the same for the flow the request's `flowId` query parameter names and the browser's cookie.
+- `resume_failure(flow)`: at a resumeUrl, a FAILED flow's message (the flow is used up), None
+  for a COMPLETED one; 400 REQUEST_FAILED for a flow still in progress.
 - `perform_action(session, runtime, flow, media_type, body)`: run the action the media type
   selects (`application/vnd.pingidentity.<action>+json`) with `body` (the parsed JSON, or None
   for the bodiless ones). Returns the updated flow, or the Problem to answer with: 415 for a
@@ -20,8 +23,8 @@ gatehouse.ui call these directly):
 - Cookies: `INTERACTION_COOKIE`, `SESSION_COOKIE` (names), `interaction_secret(request)` and
   `set_interaction_cookie(response, request, settings, environment_id, secret)`.
 
-And for the authorization server: `reusable_session`, `sign_on_policy`, `start_flow`,
-`complete_flow`, `mark_used`.
+And for the authorization server: `reusable_session`, `sign_on_policy`, `start_flow` (and
+`start_browser_flow`, bound to the requesting browser), `complete_flow`, `mark_used`.
 """
 
 from __future__ import annotations
@@ -34,16 +37,17 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from gatehouse.applications.models import Application
 from gatehouse.common import clock
-from gatehouse.common.errors import Problem, not_found, unsupported_media_type
+from gatehouse.common.errors import Problem, not_found, request_failed, unsupported_media_type
 from gatehouse.directory.models import User
 from gatehouse.flows import engine
 from gatehouse.flows.actions.common import usable
 from gatehouse.flows.context import Step
 from gatehouse.flows.models import Flow
-from gatehouse.flows.statuses import COMPLETED, action_of
+from gatehouse.flows.statuses import COMPLETED, FAILED, action_of
 from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.requests import Authentication, AuthorizeRequest
 from gatehouse.policies.models import SignOnPolicy
@@ -63,15 +67,18 @@ __all__ = [
     "SESSION_COOKIE",
     "Completion",
     "complete_flow",
+    "flow_in_query",
     "interaction_secret",
     "load_flow",
     "mark_used",
     "perform_action",
     "render_flow",
+    "resume_failure",
     "reusable_session",
     "set_interaction_cookie",
     "sign_on_policy",
     "sign_on_url",
+    "start_browser_flow",
     "start_flow",
 ]
 
@@ -161,6 +168,33 @@ async def start_flow(
     return flow
 
 
+async def start_browser_flow(
+    db: AsyncSession,
+    runtime: Runtime,
+    browser: Request,
+    *,
+    application: Application,
+    request: AuthorizeRequest,
+    policy: SignOnPolicy,
+    browser_session: Session | None,
+) -> tuple[Flow, str]:
+    """`start_flow` for the browser making the `browser` request: bound to its interaction
+    cookie's value, or a new one (returned with the flow: set it with set_interaction_cookie),
+    with its IP address."""
+    interaction = interaction_secret(browser) or sessions.new_secret()
+    flow = await start_flow(
+        db,
+        runtime,
+        application=application,
+        request=request,
+        policy=policy,
+        browser_session=browser_session,
+        remote_ip=browser.client.host if browser.client else None,
+        interaction=interaction,
+    )
+    return flow, interaction
+
+
 # --- the browser's requests --------------------------------------------------------------------
 
 
@@ -193,6 +227,20 @@ async def load_flow(
         raise not_found(FLOW_NOT_FOUND)
     flow.expires_at = now + timedelta(seconds=runtime.settings.flow_idle_seconds)
     return flow
+
+
+async def flow_in_query(
+    db: AsyncSession,
+    runtime: Runtime,
+    environment_id: uuid.UUID,
+    request: Request,
+    *,
+    for_update: bool = False,
+) -> Flow:
+    """`load_flow` for the flow the query's flowId names, bound to the browser's cookie."""
+    flow_id = request.query_params.get("flowId") or ""
+    secret = interaction_secret(request)
+    return await load_flow(db, runtime, environment_id, flow_id, secret, for_update=for_update)
 
 
 async def perform_action(
@@ -303,6 +351,17 @@ async def complete_flow(
 
 def mark_used(flow: Flow) -> None:
     flow.resumed_at = clock.now()
+
+
+def resume_failure(flow: Flow) -> str | None:
+    """Why a flow at its resumeUrl does not sign on: a FAILED flow's message (the flow is used
+    up now); None for a COMPLETED flow; any other status is a REQUEST_FAILED Problem."""
+    if flow.status == FAILED:
+        mark_used(flow)
+        return (flow.failure or {}).get("message", "The sign-on failed.")
+    if flow.status != COMPLETED:
+        raise request_failed(f"The flow is not complete: its status is {flow.status}.")
+    return None
 
 
 def _user_view(step: Step) -> dict[str, Any]:

@@ -108,6 +108,35 @@ async def read_form(request: Request, *, required: bool = True) -> dict[str, str
     return form
 
 
+UserinfoClaims = Callable[[AsyncSession, Request, Environment, str], Awaitable[dict[str, Any]]]
+
+
+def add_userinfo_endpoint(router: APIRouter, path: str, claims_of: UserinfoClaims) -> None:
+    """GET and POST `path` (OIDC Core 5.3): the claims `claims_of` finds for the access token,
+    presented as a bearer token (RFC 6750 2.1) or, in a POST, the access_token form field (2.2).
+    The authorization server and DaVinci's OpenID provider both serve one."""
+
+    async def respond(
+        environment_id: str, request: Request, session: AsyncSession, form: Mapping[str, str]
+    ) -> JSONResponse:
+        environment = await environment_or_404(session, environment_id)
+        access_token = presented_token(request.headers.get("authorization"), form)
+        claims = await claims_of(session, request, environment, access_token)
+        return JSONResponse(claims, headers=NO_STORE)
+
+    # The unit of work is opened here rather than by dependency injection (a hot path).
+    @router.get(path)
+    async def userinfo_get(environment_id: str, request: Request) -> JSONResponse:
+        async with transaction(runtime_of(request).sessions) as session:
+            return await respond(environment_id, request, session, {})
+
+    @router.post(path, openapi_extra=USERINFO_FORM_DOC)
+    async def userinfo_post(environment_id: str, request: Request) -> JSONResponse:
+        form = await read_form(request, required=False)
+        async with transaction(runtime_of(request).sessions) as session:
+            return await respond(environment_id, request, session, form)
+
+
 def assertion_audiences(issuer: str, endpoint: str) -> set[str]:
     """What a client assertion's aud may name: the issuer, the token endpoint (RFC 7523 3) or
     the endpoint it is sent to."""
@@ -165,26 +194,13 @@ async def discovery_endpoint(
     return JSONResponse(await openid_configuration(session, environment, issuer))
 
 
-@router.get("/{environment_id}/as/userinfo")
-async def userinfo_get(environment_id: str, request: Request) -> JSONResponse:
-    async with transaction(runtime_of(request).sessions) as session:
-        return await _userinfo(environment_id, request, session, {})
+async def _as_userinfo(
+    session: AsyncSession, request: Request, environment: Environment, access_token: str
+) -> dict[str, Any]:
+    return await userinfo(session, environment, access_token)
 
 
-@router.post("/{environment_id}/as/userinfo", openapi_extra=USERINFO_FORM_DOC)
-async def userinfo_post(environment_id: str, request: Request) -> JSONResponse:
-    form = await read_form(request, required=False)
-    async with transaction(runtime_of(request).sessions) as session:
-        return await _userinfo(environment_id, request, session, form)
-
-
-async def _userinfo(
-    environment_id: str, request: Request, session: AsyncSession, form: Mapping[str, str]
-) -> JSONResponse:
-    environment = await environment_or_404(session, environment_id)
-    access_token = presented_token(request.headers.get("authorization"), form)
-    claims = await userinfo(session, environment, access_token)
-    return JSONResponse(claims, headers=NO_STORE)
+add_userinfo_endpoint(router, "/{environment_id}/as/userinfo", _as_userinfo)
 
 
 @router.post("/{environment_id}/as/introspect", openapi_extra=TOKEN_PARAMETER_DOC)

@@ -37,7 +37,6 @@ from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
 from gatehouse.flows.statuses import (
     COMPLETED,
-    FAILED,
     PASSWORD_REQUIRED,
     SIGN_ON_REQUIRED,
     USERNAME_PASSWORD_REQUIRED,
@@ -149,16 +148,14 @@ async def _sign_on(
     prompt_none = "none" in authorize_request.prompt
     if prompt_none and browser_session is None:
         return error_response(target, "login_required", "The user is not signed on.")
-    interaction = flows.interaction_secret(request) or sessions.new_secret()
-    flow = await flows.start_flow(
+    flow, interaction = await flows.start_browser_flow(
         session,
         runtime,
+        request,
         application=application,
         request=authorize_request,
         policy=policy,
         browser_session=browser_session,
-        remote_ip=request.client.host if request.client else None,
-        interaction=interaction,
     )
     if prompt_none and flow.status != COMPLETED:
         flows.mark_used(flow)
@@ -189,14 +186,7 @@ async def resume(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.load_flow(
-        session,
-        runtime,
-        environment.id,
-        request.query_params.get("flowId") or "",
-        flows.interaction_secret(request),
-        for_update=True,
-    )
+    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
     application = await application_of(session, environment.id, flow.application_id)
     if application is not None and application.protocol != "OPENID_CONNECT":
         raise request_failed("This flow resumes at its own resumeUrl.")
@@ -208,12 +198,9 @@ async def resume(
             ),
         )
     target = _target(flow)
-    if flow.status == FAILED:
-        flows.mark_used(flow)
-        message = (flow.failure or {}).get("message", "The sign-on failed.")
-        return error_response(target, "access_denied", message)
-    if flow.status != COMPLETED:
-        raise request_failed(f"The flow is not complete: its status is {flow.status}.")
+    failure = flows.resume_failure(flow)
+    if failure is not None:
+        return error_response(target, "access_denied", failure)
     return await _complete(session, request, environment, application, flow, target)
 
 

@@ -15,25 +15,12 @@ from starlette.responses import Response
 from gatehouse.applications.models import Application
 from gatehouse.common.urls import urls_for
 from gatehouse.oauth.responses import message_page
+from gatehouse.oauth.routes import FORM, form_doc
 from gatehouse.runtime import runtime_of
 from gatehouse.saml import service as saml
 from gatehouse.saml import xml
 
-FORM = "application/x-www-form-urlencoded"
-FORM_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "properties": {"SAMLRequest": {"type": "string"}, "RelayState": {}},
-                    "required": ["SAMLRequest"],
-                }
-            }
-        },
-    }
-}
+FORM_DOC = form_doc(["SAMLRequest"], {"SAMLRequest": {"type": "string"}, "RelayState": {}})
 
 
 class Refused(Exception):

@@ -31,13 +31,13 @@ from starlette.responses import RedirectResponse, Response
 from gatehouse.access.dependencies import db_session
 from gatehouse.applications.models import Application
 from gatehouse.applications.service import list_mappings
-from gatehouse.common.errors import Problem, not_found, request_failed
+from gatehouse.common.errors import Problem, not_found
 from gatehouse.common.urls import urls_for
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
 from gatehouse.flows import service as flows
 from gatehouse.flows.models import Flow
-from gatehouse.flows.statuses import COMPLETED, FAILED
+from gatehouse.flows.statuses import COMPLETED
 from gatehouse.oauth.requests import Authentication, AuthorizeRequest
 from gatehouse.oauth.responses import NO_STORE, form_post_page
 from gatehouse.oauth.routes import environment_or_404
@@ -46,7 +46,6 @@ from gatehouse.runtime import runtime_of
 from gatehouse.saml import idp, inbound, logout_routes, xml
 from gatehouse.saml import service as saml
 from gatehouse.saml.schemas import NAME_ID_FORMATS
-from gatehouse.sessions import service as sessions
 from gatehouse.sessions.cookies import session_secret, set_session_cookie
 
 router = APIRouter(tags=["SAML 2.0 identity provider"])
@@ -147,16 +146,14 @@ async def _start(
     browser_session = await flows.reusable_session(
         session, runtime, environment.id, session_secret(request), flow_request
     )
-    interaction = flows.interaction_secret(request) or sessions.new_secret()
-    flow = await flows.start_flow(
+    flow, interaction = await flows.start_browser_flow(
         session,
         runtime,
+        request,
         application=application,
         request=flow_request,
         policy=policy,
         browser_session=browser_session,
-        remote_ip=request.client.host if request.client else None,
-        interaction=interaction,
     )
     auth_base = urls_for(request, runtime.settings).auth
     if flow.status == COMPLETED:
@@ -187,25 +184,17 @@ async def resume(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
-    flow = await flows.load_flow(
-        session,
-        runtime_of(request),
-        environment.id,
-        request.query_params.get("flowId") or "",
-        flows.interaction_secret(request),
-        for_update=True,
+    flow = await flows.flow_in_query(
+        session, runtime_of(request), environment.id, request, for_update=True
     )
     application = await session.get(Application, flow.application_id)
     if application is None or application.protocol != saml.SAML:
         raise not_found(flows.FLOW_NOT_FOUND)
     if not application.enabled:
         return inbound.refused_page("The application is disabled.")
-    if flow.status == FAILED:
-        flows.mark_used(flow)
-        reason = (flow.failure or {}).get("message", "The sign-on failed.")
-        return await _error(session, request, application, flow, idp.AUTHN_FAILED, reason)
-    if flow.status != COMPLETED:
-        raise request_failed(f"The flow is not complete: its status is {flow.status}.")
+    failure = flows.resume_failure(flow)
+    if failure is not None:
+        return await _error(session, request, application, flow, idp.AUTHN_FAILED, failure)
     return await _complete(session, request, environment, application, flow)
 
 

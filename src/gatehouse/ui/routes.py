@@ -161,13 +161,8 @@ async def _flow(
     """The flow in the query for this browser, or None (unknown, expired, another browser's)."""
     try:
         environment = uuid.UUID(environment_id)
-        return await flows.load_flow(
-            session,
-            runtime,
-            environment,
-            request.query_params.get("flowId") or "",
-            flows.interaction_secret(request),
-            for_update=for_update,
+        return await flows.flow_in_query(
+            session, runtime, environment, request, for_update=for_update
         )
     except (ValueError, Problem):
         return None

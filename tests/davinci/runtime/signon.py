@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from tests.support.api import Api
 
 DEPLOY = "application/vnd.pingidentity.flow.deploy+json"
@@ -157,3 +159,41 @@ async def davinci_flow(
         },
     )
     return DavinciSetup(application, flow["id"], policy["id"])
+
+
+def created_over_http(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def davinci_flow_over_http(api: httpx.Client, **oauth: Any) -> dict[str, Any]:
+    """`davinci_flow` for end-to-end tests, through `api` (a client of an environment's
+    management API on a real server): {application, flow, policy}."""
+    application = created_over_http(api.post("/davinciApplications", json={"name": "DaVinci"}))
+    if oauth:
+        replaced = api.put(
+            f"/davinciApplications/{application['id']}", json={"name": "DaVinci", "oauth": oauth}
+        )
+        assert replaced.status_code == 200, replaced.text
+        application = replaced.json()
+    graph = {"name": "Sign on", "graphData": SIGN_ON_GRAPH}
+    flow = created_over_http(api.post("/flows", json=graph))
+    deployed = api.post(f"/flows/{flow['id']}", content=b"", headers={"Content-Type": DEPLOY})
+    assert deployed.status_code == 201, deployed.text
+    distribution = {"id": flow["id"], "version": 1, "weight": 100}
+    policy = created_over_http(
+        api.post(
+            f"/davinciApplications/{application['id']}/flowPolicies",
+            json={"name": "Sign on policy", "flowDistributions": [distribution]},
+        )
+    )
+    return {"application": application, "flow": flow, "policy": policy}
+
+
+def assign_flow_policy(api: httpx.Client, application_id: str, policy_id: str) -> None:
+    created_over_http(
+        api.post(
+            f"/applications/{application_id}/flowPolicyAssignments",
+            json={"flowPolicy": {"id": policy_id}, "priority": 1},
+        )
+    )

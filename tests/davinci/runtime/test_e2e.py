@@ -15,23 +15,32 @@ import base64
 import hashlib
 import re
 import secrets
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
-from tests.davinci.runtime.signon import DEPLOY, SIGN_ON_GRAPH
-from tests.support.server import Server, running_server
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, _Callback
+from tests.davinci.runtime.signon import (
+    assign_flow_policy,
+    davinci_flow_over_http,
+)
+from tests.e2e.support import (
+    code_tokens,
+    grant_openid_scopes,
+    user_with_password,
+    verified_claims,
+)
+from tests.support.browser import SIGNED_IN, launched_chromium, loopback_server
+from tests.support.server import (
+    OUTBOUND_TO_LOOPBACK,
+    Server,
+    new_environment,
+    organization_client,
+    server_fixture,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,27 +49,12 @@ REDIRECT_URI = "https://app.example.com/callback"
 SDK = {"X-Requested-With": "ping-sdk", "x-requested-platform": "javascript"}
 
 
-@pytest.fixture(scope="module")
-def server(
-    database_url: str, secret_key: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A server whose environments may call each other over http on loopback (seed 000)."""
-    data_dir: Path = tmp_path_factory.mktemp("davinci-server")
-    extra = {"GATEHOUSE_OUTBOUND_ALLOW_PRIVATE": "true", "GATEHOUSE_OUTBOUND_ALLOW_HTTP": "true"}
-    with running_server(database_url, data_dir, secret_key, extra_env=extra) as running:
-        yield running
+server = server_fixture(OUTBOUND_TO_LOOPBACK)
 
 
 @pytest.fixture(scope="module")
 def org(server: Server) -> Iterator[httpx.Client]:
-    token = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "client_credentials"},
-        auth=(server.client_id, server.client_secret),
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=server.api_path, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as client:
+    with organization_client(server) as client:
         yield client
 
 
@@ -79,17 +73,7 @@ class Tenant:
         return f"{self.server.base_url}/{self.env}{path}"
 
     def user(self, **attributes: Any) -> dict[str, Any]:
-        name = f"ada_{secrets.token_hex(4)}"
-        body = {"username": name, "email": f"{name}@example.com", **attributes}
-        user = ok(self.api.post("/users", json=body), 201)
-        ok(
-            self.api.put(
-                f"/users/{user['id']}/password",
-                json={"value": PASSWORD, "forceChange": False},
-                headers={"Content-Type": "application/vnd.pingidentity.password.set+json"},
-            )
-        )
-        return user
+        return user_with_password(self.api, password=PASSWORD, **attributes)
 
     def application(self, redirect_uri: str, *, public: bool = False) -> tuple[str, str | None]:
         body = {
@@ -103,17 +87,7 @@ class Tenant:
             "tokenEndpointAuthMethod": "NONE" if public else "CLIENT_SECRET_BASIC",
         }
         app = ok(self.api.post("/applications", json=body), 201)
-        resources = ok(self.api.get("/resources"))["_embedded"]["resources"]
-        openid = next(r for r in resources if r["name"] == "openid")
-        scopes = ok(self.api.get(f"/resources/{openid['id']}/scopes"))["_embedded"]["scopes"]
-        wanted = [{"id": s["id"]} for s in scopes if s["name"] in ("openid", "profile", "email")]
-        ok(
-            self.api.post(
-                f"/applications/{app['id']}/grants",
-                json={"resource": {"id": openid["id"]}, "scopes": wanted},
-            ),
-            201,
-        )
+        grant_openid_scopes(self.api, app["id"], "openid", "profile", "email")
         if public:
             return app["id"], None
         return app["id"], ok(self.api.get(f"/applications/{app['id']}/secret"))["secret"]
@@ -121,49 +95,14 @@ class Tenant:
     def davinci(self, **oauth: Any) -> dict[str, Any]:
         """A DaVinci application (with `oauth` settings), the sign-on flow deployed, and a flow
         policy running it."""
-        application = ok(self.api.post("/davinciApplications", json={"name": "DaVinci"}), 201)
-        if oauth:
-            application = ok(
-                self.api.put(
-                    f"/davinciApplications/{application['id']}",
-                    json={"name": "DaVinci", "oauth": oauth},
-                )
-            )
-        flow = ok(
-            self.api.post("/flows", json={"name": "Sign on", "graphData": SIGN_ON_GRAPH}), 201
-        )
-        deployed = self.api.post(
-            f"/flows/{flow['id']}", content=b"", headers={"Content-Type": DEPLOY}
-        )
-        assert deployed.status_code == 201, deployed.text
-        policy = ok(
-            self.api.post(
-                f"/davinciApplications/{application['id']}/flowPolicies",
-                json={
-                    "name": "Sign on policy",
-                    "flowDistributions": [{"id": flow["id"], "version": 1, "weight": 100}],
-                },
-            ),
-            201,
-        )
-        return {"application": application, "flow": flow, "policy": policy}
+        return davinci_flow_over_http(self.api, **oauth)
 
     def assign(self, application_id: str, policy_id: str) -> None:
-        ok(
-            self.api.post(
-                f"/applications/{application_id}/flowPolicyAssignments",
-                json={"flowPolicy": {"id": policy_id}, "priority": 1},
-            ),
-            201,
-        )
+        assign_flow_policy(self.api, application_id, policy_id)
 
 
 def tenant(server: Server, org: httpx.Client) -> Tenant:
-    body = {"name": f"dv-{secrets.token_hex(4)}", "type": "SANDBOX", "region": "NA"}
-    env = ok(org.post("/environments", json=body), 201)["id"]
-    api = httpx.Client(
-        base_url=f"{server.api_path}/environments/{env}", headers=org.headers, timeout=30
-    )
+    env, api = new_environment(server, org, "dv")
     return Tenant(server, env, api)
 
 
@@ -223,19 +162,11 @@ def test_verbose_pi_flow_over_http(server: Server, org: httpx.Client) -> None:
         body = ok(done)
         assert body["status"] == "COMPLETED" and body["authorizeResponse"]["state"] == "s-1"
         assert done.cookies.get("ST") == body["sessionToken"]
-    tokens = ok(
-        httpx.post(
-            a.url("/as/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": body["authorizeResponse"]["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(client_id, secret or ""),
-        )
+    issuer = a.url("/as")
+    tokens = code_tokens(
+        issuer, (client_id, secret or ""), body["authorizeResponse"]["code"], REDIRECT_URI
     )
-    keys = KeySet.import_key_set(httpx.get(a.url("/as/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["sub"] == person["id"] and claims["acr"] == "Sign on policy"
     assert claims["sid"] == body["session"]["id"]
 
@@ -303,28 +234,14 @@ def test_concise_pi_flow_over_http_ends_in_tokens(server: Server, org: httpx.Cli
 
 @pytest.fixture(scope="module")
 def callback_url() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/callback"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback_server(SIGNED_IN) as port:
+        yield f"http://127.0.0.1:{port}/callback"
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is missing: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def test_chromium_signs_on_through_the_davinci_authorize_endpoint(
@@ -362,19 +279,14 @@ def test_chromium_signs_on_through_the_davinci_authorize_endpoint(
     finally:
         context.close()
     assert returned["state"] == "browser-state"
-    tokens = ok(
-        httpx.post(
-            a.url("/davinci/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": callback_url,
-            },
-            auth=(application["id"], application["oauth"]["clientSecret"]),
-        )
+    issuer = a.url("/davinci")
+    tokens = code_tokens(
+        issuer,
+        (application["id"], application["oauth"]["clientSecret"]),
+        returned["code"],
+        callback_url,
     )
-    keys = KeySet.import_key_set(httpx.get(a.url("/davinci/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["iss"] == a.url("/davinci") and claims["nonce"] == "browser-nonce"
     assert claims["sub"] == person["id"] and claims["given_name"] == "Ada"
 
@@ -495,19 +407,9 @@ def test_seed_000_davinci_as_the_identity_provider_of_another_environment(
         assert resume == b.url(f"/as/resume?flowId={flow_id}")
         returned = _query(_location(agent.get(resume)))
     assert returned["state"] == "downstream"
-    tokens = ok(
-        httpx.post(
-            b.url("/as/token"),
-            data={
-                "grant_type": "authorization_code",
-                "code": returned["code"],
-                "redirect_uri": REDIRECT_URI,
-            },
-            auth=(client_id, secret or ""),
-        )
-    )
-    keys = KeySet.import_key_set(httpx.get(b.url("/as/jwks")).json())
-    claims = jwt.decode(tokens["id_token"], keys).claims
+    issuer = b.url("/as")
+    tokens = code_tokens(issuer, (client_id, secret or ""), returned["code"], REDIRECT_URI)
+    claims = verified_claims(issuer, tokens["id_token"])
     assert claims["iss"] == b.url("/as") and "fed" in claims["amr"]
     user = ok(b.api.get(f"/users/{claims['sub']}"))
     assert user["population"]["id"] == population

@@ -47,14 +47,7 @@ _decoys: dict[int, str] = {}
 
 def user_view(user: User) -> dict[str, Any]:
     """The user as the connector outputs it (PingOne's attribute names)."""
-    body: dict[str, Any] = {}
-    for path, column in users.COLUMNS:
-        value = getattr(user, column)
-        if value is not None:
-            parent = body
-            for key in path[:-1]:
-                parent = parent.setdefault(key, {})
-            parent[path[-1]] = value
+    body = users.standard_attributes(user)
     body.update(
         {
             "id": str(user.id),

@@ -16,7 +16,7 @@ path `/{envId}/davinci`), so a page of another site cannot post into the interac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
@@ -39,8 +39,7 @@ from gatehouse.oauth.authorize import AuthorizationError, single_values
 from gatehouse.oauth.clients import BASIC, POST, presented_credentials
 from gatehouse.oauth.errors import invalid_client, unsupported_grant_type
 from gatehouse.oauth.responses import NO_STORE, message_page
-from gatehouse.oauth.routes import environment_or_404, read_form
-from gatehouse.oauth.userinfo import presented_token
+from gatehouse.oauth.routes import add_userinfo_endpoint, environment_or_404, read_form
 from gatehouse.runtime import runtime_of
 
 router = APIRouter(tags=["DaVinci OpenID provider"])
@@ -123,18 +122,14 @@ async def _authorize(
         return message_page("Sign-on error", error.description, status=400)
     except ProviderError as error:
         return _provider_error(error)
-    policy, flow = chosen
     progress = await service.start(
         session,
         runtime,
-        environment_id=environment.id,
-        policy=policy,
-        flow=flow,
+        environment.id,
+        chosen,
         kind=service.OIDC,
-        application_id=None,
-        request=provider_request.to_dict(),
         browser=browser_of(request),
-        parameters={},
+        request=provider_request.to_dict(),
     )
     return await browser.page_response(
         request, session, environment, progress, _action(request, environment, policy_id)
@@ -245,28 +240,13 @@ async def token(
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/{environment_id}/davinci/userinfo")
-async def userinfo_get(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(environment_id, request, session, {})
-
-
-@router.post("/{environment_id}/davinci/userinfo", openapi_extra=FORM_DOC)
-async def userinfo_post(
-    environment_id: str, request: Request, session: AsyncSession = db_session
-) -> JSONResponse:
-    return await _userinfo(
-        environment_id, request, session, await read_form(request, required=False)
+async def _davinci_userinfo(
+    session: AsyncSession, request: Request, environment: Environment, access_token: str
+) -> dict[str, Any]:
+    issuer = _issuer(request, environment)
+    return await provider.userinfo(
+        session, runtime_of(request), environment.id, issuer, access_token
     )
 
 
-async def _userinfo(
-    environment_id: str, request: Request, session: AsyncSession, form: Mapping[str, str]
-) -> JSONResponse:
-    environment = await environment_or_404(session, environment_id)
-    access_token = presented_token(request.headers.get("authorization"), form)
-    claims = await provider.userinfo(
-        session, runtime_of(request), environment.id, _issuer(request, environment), access_token
-    )
-    return JSONResponse(claims, headers=NO_STORE)
+add_userinfo_endpoint(router, "/{environment_id}/davinci/userinfo", _davinci_userinfo)

@@ -45,21 +45,18 @@ async def davinci_sign_on(
         return error_response(
             validated.target, "server_error", "The DaVinci flow policy has no flow to run."
         )
-    policy, flow = chosen
     pi_flow = validated.target.response_mode == PI_FLOW
     progress = await service.start(
         db,
         runtime_of(request),
-        environment_id=environment.id,
-        policy=policy,
-        flow=flow,
+        environment.id,
+        chosen,
         kind=service.PI_FLOW if pi_flow else service.AUTHORIZE,
+        browser=browser_of(request),
         application_id=validated.application.id,
         request=validated.request.to_dict(),
-        browser=browser_of(request),
-        parameters={},
     )
     if pi_flow:
         return await respond(request, db, environment, progress)
-    action = browser.action_url(request, environment, policy.id)
+    action = browser.action_url(request, environment, chosen[0].id)
     return await browser.page_response(request, db, environment, progress, action)

@@ -212,16 +212,12 @@ async def start_policy(
         parameters = await _json_body(request, required=False)
     except InteractionError as error:
         return error_response(None, error.error)
-    policy, flow = chosen
     progress = await service.start(
         session,
         runtime,
-        environment_id=environment.id,
-        policy=policy,
-        flow=flow,
+        environment.id,
+        chosen,
         kind=service.API,
-        application_id=None,
-        request={},
         browser=browser_of(request),
         parameters=parameters,
     )

@@ -122,16 +122,18 @@ def new_token() -> str:
 async def start(
     db: AsyncSession,
     runtime: Runtime,
-    *,
     environment_id: uuid.UUID,
-    policy: lookup.FlowPolicyRef | None,
-    flow: lookup.RunnableFlow,
+    chosen: tuple[lookup.FlowPolicyRef, lookup.RunnableFlow],
+    *,
     kind: str,
-    application_id: uuid.UUID | None,
-    request: dict[str, Any],
     browser: Browser,
-    parameters: dict[str, Any],
+    application_id: uuid.UUID | None = None,
+    request: dict[str, Any] | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Progress:
+    """A new interaction running the flow lookup.choose_flow chose for the policy; `request` is
+    what the interaction keeps of the request that started it, `parameters` the flow's input."""
+    policy, flow = chosen
     now = clock.now()
     token = new_token()
     row = DavinciInteraction(
@@ -141,10 +143,10 @@ async def start(
         kind=kind,
         status=RUNNING,
         flow_id=uuid.UUID(flow.flow_id),
-        flow_policy_id=uuid.UUID(policy.id) if policy is not None else None,
+        flow_policy_id=uuid.UUID(policy.id),
         application_id=application_id,
-        policy_name=policy.name if policy is not None else None,
-        request=request,
+        policy_name=policy.name,
+        request=request or {},
         amr=[],
         created_at=now,
         updated_at=now,
@@ -153,7 +155,7 @@ async def start(
     state = new_state(
         flow.flow_id,
         flow.version,
-        parameters,
+        parameters or {},
         {
             "ip": browser.ip,
             "userAgent": browser.user_agent,
@@ -161,8 +163,8 @@ async def start(
             "companyId": str(environment_id),
             "environmentId": str(environment_id),
             "flowId": flow.flow_id,
-            "policyId": policy.id if policy is not None else None,
-            "policyName": policy.name if policy is not None else None,
+            "policyId": policy.id,
+            "policyName": policy.name,
             "interactionId": str(row.id),
         },
     )

@@ -60,14 +60,7 @@ def render_user(
     groups: Sequence[tuple[uuid.UUID, str]] | None = None,
     include: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for path, column in service.COLUMNS:
-        value = getattr(user, column)
-        if value is not None:
-            parent = body
-            for key in path[:-1]:
-                parent = parent.setdefault(key, {})
-            parent[path[-1]] = value
+    body = service.standard_attributes(user)
     account = service.account_state(user, record, clock.now())
     body.update(
         custom.visible_values(schema, user.custom),

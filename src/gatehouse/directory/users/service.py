@@ -77,6 +77,20 @@ COLUMNS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("photo", "href"), "photo_href"),
 )
 
+
+def standard_attributes(user: User) -> dict[str, Any]:
+    """The user's set standard attributes as PingOne nests them (`name.given`, ...)."""
+    body: dict[str, Any] = {}
+    for path, column in COLUMNS:
+        value = getattr(user, column)
+        if value is not None:
+            parent = body
+            for key in path[:-1]:
+                parent = parent.setdefault(key, {})
+            parent[path[-1]] = value
+    return body
+
+
 _STRING_FILTERS = {".".join(path): getattr(User, column) for path, column in COLUMNS}
 _TYPED_FILTERS = {
     "id": (User.id, scim_filter.Kind.UUID),

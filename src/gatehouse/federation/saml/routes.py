@@ -34,60 +34,37 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from gatehouse.access.dependencies import db_session
-from gatehouse.applications.models import Application
 from gatehouse.common import clock
 from gatehouse.common.errors import not_found, request_failed
 from gatehouse.common.urls import urls_for
 from gatehouse.crypto.models import SigningKey
+from gatehouse.federation import returning
 from gatehouse.federation.models import IdentityProvider
+from gatehouse.federation.returning import FAILURE, STATE_KEY
 from gatehouse.federation.saml import sp
 from gatehouse.federation.saml.models import UsedAssertion
 from gatehouse.federation.schemas import SamlProvider
 from gatehouse.federation.service import provider_settings
 from gatehouse.federation.signon import SignOnError
 from gatehouse.flows import engine
-from gatehouse.flows import service as flows
-from gatehouse.flows.actions import external, linking
+from gatehouse.flows.actions import external
 from gatehouse.flows.context import Step
 from gatehouse.flows.models import Flow
-from gatehouse.flows.statuses import (
-    ACTION_COMPLETED,
-    COMPLETED,
-    EXTERNAL_AUTHENTICATION_REQUIRED,
-    USERNAME_PASSWORD_REQUIRED,
-)
 from gatehouse.keys.certificates import load_pem
 from gatehouse.keys.models import Certificate
 from gatehouse.oauth.responses import NO_STORE, form_post_page
-from gatehouse.oauth.routes import environment_or_404
+from gatehouse.oauth.routes import FORM, environment_or_404, form_doc
 from gatehouse.runtime import Runtime, runtime_of
 from gatehouse.saml import xml
 
 router = APIRouter(tags=["SAML 2.0 service provider"])
 
-STATE_KEY = "external"  # the same record the OIDC round trip keeps (federation.callback_routes)
-WAITING = frozenset({EXTERNAL_AUTHENTICATION_REQUIRED, USERNAME_PASSWORD_REQUIRED})
-FAILURE = linking.FAILURE
 BAD_RELAY_STATE = "The RelayState is unknown, belongs to another sign-on, or was used already."
-FORM = "application/x-www-form-urlencoded"
 XML_MEDIA = "application/samlmetadata+xml"
-ACS_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            FORM: {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "SAMLResponse": {"type": "string"},
-                        "RelayState": {"type": "string"},
-                    },
-                    "required": ["SAMLResponse", "RelayState"],
-                }
-            }
-        },
-    }
-}
+ACS_DOC = form_doc(
+    ["SAMLResponse", "RelayState"],
+    {"SAMLResponse": {"type": "string"}, "RelayState": {"type": "string"}},
+)
 
 
 def acs_url(request: Request, runtime: Runtime, environment_id: object) -> str:
@@ -186,14 +163,13 @@ async def assertion_consumer(environment_id: str, request: Request) -> Response:
         outcome = _read(params.get("SAMLResponse") or "", expected)
     async with runtime.sessions() as session, session.begin():
         step = await _locked_step(session, runtime, environment.id, flow_id)
-        if step.flow.position != position or step.flow.status not in WAITING:
-            raise request_failed("The flow moved on during the sign-on at the identity provider.")
+        returning.ensure_still_waiting(step, position, returning.WAITING)
         if isinstance(outcome, str):
             step.flow.status = step.fail(FAILURE, outcome)
         else:
             assert provider is not None
             await _signed_on(step, await session.merge(provider, load=True), outcome)
-        return await _onwards(session, request, step.flow)
+        return await returning.onwards(session, request, step.flow, 303)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -228,16 +204,9 @@ async def _locked_step(
 
 
 def _take_record(step: Step, secret: str) -> dict[str, str]:
-    record = step.flow.state.get(STATE_KEY)
-    if (
-        step.flow.status not in WAITING
-        or not isinstance(record, dict)
-        or "requestId" not in record
-        or not secret
-        or not step.runtime.sealer.matches(secret, record.get("state", ""))
-    ):
+    record = returning.take_record(step, secret, returning.WAITING, BAD_RELAY_STATE)
+    if "requestId" not in record:
         raise request_failed(BAD_RELAY_STATE)
-    step.flow.state = {key: value for key, value in step.flow.state.items() if key != STATE_KEY}
     return record
 
 
@@ -285,13 +254,7 @@ async def _signed_on(step: Step, provider: IdentityProvider, signed_on: sp.Signe
     except SignOnError as failure:
         step.flow.status = step.fail(FAILURE, failure.message)
         return
-    status = await linking.identity_received(
-        step, provider, signed_on.subject, signed_on.attributes
-    )
-    if status == ACTION_COMPLETED:
-        await engine.action_completed(step)
-    else:
-        step.flow.status = status
+    await returning.identity_signed_on(step, provider, signed_on.subject, signed_on.attributes)
 
 
 async def _record_use(
@@ -312,18 +275,6 @@ async def _record_use(
             await session.flush()
     except IntegrityError:
         raise SignOnError("The SAML assertion was used already.") from None
-
-
-async def _onwards(session: AsyncSession, request: Request, flow: Flow) -> Response:
-    auth_base = urls_for(request, runtime_of(request).settings).auth
-    if flow.status == COMPLETED:
-        location = flows.resume_url(auth_base, flow)
-    else:
-        application = await session.get(Application, flow.application_id)
-        if application is None:
-            raise request_failed("The flow's application no longer exists.")
-        location = flows.sign_on_url(auth_base, application, flow)
-    return RedirectResponse(location, status_code=303, headers=NO_STORE)
 
 
 # --- metadata ------------------------------------------------------------------------------
