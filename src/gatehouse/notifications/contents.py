@@ -20,7 +20,6 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.utils import formataddr
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +32,7 @@ from gatehouse.common.errors import (
 )
 from gatehouse.notifications import rendering
 from gatehouse.notifications.catalogue import EMAIL, SMS, TEMPLATES, VOICE, TemplateInfo
+from gatehouse.notifications.delivery_settings import formatted
 from gatehouse.notifications.models import TemplateContent
 from gatehouse.notifications.schemas import TemplateContentWrite
 
@@ -222,12 +222,6 @@ async def find_content(
     return chosen
 
 
-def _address(party: object) -> str | None:
-    if not isinstance(party, dict) or not party.get("address"):
-        return None
-    return formataddr((str(party.get("name") or ""), str(party["address"])))
-
-
 def _by_locale(
     rows: Sequence[TemplateContent], preferences: Sequence[str]
 ) -> TemplateContent | None:
@@ -249,7 +243,7 @@ def render_content(content: TemplateContent, values: dict[str, str]) -> Rendered
         subject = rendering.render(fields.get("subject") or "", values)
         subject = re.sub(r"\s+", " ", subject).strip() or TEMPLATES[content.template].display_name
         body = str(fields["body"])
-        sender, reply_to = _address(fields.get("from")), _address(fields.get("replyTo"))
+        sender, reply_to = formatted(fields.get("from")), formatted(fields.get("replyTo"))
         if fields.get("emailContentType", HTML) == HTML:
             markup = rendering.render(body, values, html.escape)
             text = rendering.text_of_html(markup)
