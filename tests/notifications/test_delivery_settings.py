@@ -317,6 +317,24 @@ async def test_the_passcode_is_sent_through_the_custom_provider(
     assert query["say"] == [voice.body]
 
 
+async def test_a_voice_contents_voice_fills_the_providers_voice_variable(
+    app: Any, admin: Api, env: str, provider: Provider
+) -> None:
+    body = custom_provider(provider.url)
+    body["requests"][1]["url"] = f"{provider.url}/call?to=${{to}}&say=${{message}}&as=${{voice}}"
+    await admin.create(f"/environments/{env}{PHONES}", body)
+    await admin.create(
+        f"/environments/{env}/templates/device_pairing/contents",
+        {"locale": "en", "deliveryMethod": "Voice", "content": "Code ${otp}", "voice": "Woman"},
+    )
+    user = await create_user(admin, env)
+    await pair(app, local_runtime(app), user["id"], {"type": "VOICE", "phone": "+14155552675"})
+    (message,) = await messages_to(app, env, "+14155552675")
+    query = parse_qs(urlsplit(provider.requests[-1]["path"]).query)
+    assert query["say"] == [f"Code {message.variables['code']}"]
+    assert query["as"] == ["Woman"]
+
+
 async def test_a_provider_that_fails_is_recorded_and_the_outbox_keeps_the_code(
     app: Any, admin: Api, env: str, provider: Provider
 ) -> None:

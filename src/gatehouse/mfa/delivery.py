@@ -128,6 +128,7 @@ async def deliver_otp(
             otp=code,
             locale=next(iter(notifications.user_locales(user, notice.locales)), "en"),
             user=notifications.user_variables(user),
+            voice=rendered.voice,
         )
         await deliver_phone(session, runtime, message, phone)
     session.add(message)

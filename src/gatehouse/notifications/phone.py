@@ -38,6 +38,7 @@ class PhoneMessage:
     otp: str | None = None
     locale: str = "en"
     user: dict[str, str] | None = None  # the ${user.*} variables
+    voice: str | None = None  # the ${voice} of a Voice template content
 
 
 class ProviderRefused(Exception):
@@ -114,7 +115,7 @@ def _values(
         "otp": otp,
         "from": _from_number(provider, phone.method),
         "locale": phone.locale,
-        "voice": "",
+        "voice": phone.voice or "",
     }
 
 
