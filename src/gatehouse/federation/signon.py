@@ -22,7 +22,6 @@ Every failure raises SignOnError with a message meant for the flow's error.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import secrets
 import time
@@ -38,6 +37,7 @@ from gatehouse.federation import key_sets
 from gatehouse.federation.outbound import OutboundError, OutboundPolicy, OutboundResponse, request
 from gatehouse.federation.schemas import OidcProvider
 from gatehouse.federation.social import Endpoints
+from gatehouse.oauth import pkce
 
 CLOCK_SKEW = 60
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"]
@@ -106,7 +106,7 @@ def authorization_request(
     verifier = None
     if endpoints.pkce:
         verifier = secrets.token_urlsafe(48)
-        params["code_challenge"] = s256(verifier)
+        params["code_challenge"] = pkce.s256(verifier)
         params["code_challenge_method"] = "S256"
     return AuthorizationRequest(
         with_query(endpoints.authorization_endpoint, params), state, nonce, verifier
@@ -115,11 +115,6 @@ def authorization_request(
 
 def with_query(url: str, params: dict[str, str]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 async def exchange_code(

@@ -3,10 +3,6 @@ grant is one function from an authenticated client and the form to a token respo
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +17,7 @@ from gatehouse.applications.models import Application
 from gatehouse.common import clock
 from gatehouse.directory.models import User
 from gatehouse.environments.models import Environment
+from gatehouse.oauth import pkce
 from gatehouse.oauth.claims import Subject
 from gatehouse.oauth.errors import (
     OAuthError,
@@ -45,7 +42,6 @@ from gatehouse.sessions.models import Session
 from gatehouse.store import config_cache
 
 # RFC 7636 section 4.1: code_verifier = 43*128unreserved
-CODE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 @dataclass
@@ -140,14 +136,9 @@ def _check_code_verifier(
         raise invalid_grant("This client must use the S256 code challenge method.")
     if verifier is None:
         raise invalid_grant("code_verifier is required.")
-    if not CODE_VERIFIER.fullmatch(verifier):
+    if not pkce.well_formed(verifier):
         raise invalid_grant("code_verifier must be 43 to 128 unreserved characters.")
-    if code.code_challenge_method == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii")).digest()
-        computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    else:
-        computed = verifier
-    if not hmac.compare_digest(computed.encode(), code.code_challenge.encode()):
+    if not pkce.verifier_matches(verifier, code.code_challenge, code.code_challenge_method):
         raise invalid_grant("code_verifier does not match the code challenge.")
 
 

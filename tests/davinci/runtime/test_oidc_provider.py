@@ -13,6 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from gatehouse.oauth import pkce
 from tests.davinci.runtime.signon import DavinciSetup, davinci_flow
 from tests.signon import support
 from tests.signon.support import PASSWORD
@@ -190,3 +191,29 @@ async def test_the_authorize_endpoint_without_policy_runs_the_applications_first
             browser, action, page.text, username=person["username"], password=PASSWORD
         )
     assert done.status_code == 302 and "code=" in done.headers["location"]
+
+
+async def test_pkce_verifiers_must_be_well_formed(admin: Api, env: str, app: Any) -> None:
+    """RFC 7636 4.1: a verifier of fewer than 43 characters is refused even when it matches."""
+    setup, person = await _setup(admin, env)
+    action = f"/{env}/davinci/policy/{setup.policy_id}/authorize"
+    short = "too-short-verifier"
+    params = _authorize_params(setup, code_challenge=pkce.s256(short), code_challenge_method="S256")
+    async with _browser(app) as browser:
+        page = await browser.get(action, params=params)
+        done = await _post_form(
+            browser, action, page.text, username=person["username"], password=PASSWORD
+        )
+        assert done.status_code == 302, done.text
+        code = parse_qs(urlsplit(done.headers["location"]).query)["code"][0]
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": RP,
+        "code_verifier": short,
+    }
+    secret = setup.application["oauth"]["clientSecret"]
+    refused = await admin.client.post(
+        f"/{env}/davinci/token", data=form, auth=(setup.application["id"], secret)
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"

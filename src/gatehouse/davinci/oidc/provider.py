@@ -17,8 +17,6 @@ Choices where PingOne is silent:
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
@@ -34,6 +32,7 @@ from gatehouse.crypto.keys import current_signing_key
 from gatehouse.davinci import lookup
 from gatehouse.davinci.runtime.models import DavinciInteraction
 from gatehouse.directory.models import User
+from gatehouse.oauth import pkce
 from gatehouse.oauth.errors import invalid_grant, invalid_request
 from gatehouse.oauth.tokens import sign_access_token, verify_access_token
 from gatehouse.oauth.userinfo import bearer_error
@@ -194,12 +193,7 @@ def _pkce_holds(request: dict[str, Any], verifier: str | None) -> bool:
         return verifier is None
     if not verifier:
         return False
-    if request.get("code_challenge_method") == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-        computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    else:
-        computed = verifier
-    return secrets.compare_digest(computed, challenge)
+    return pkce.verifier_matches(verifier, challenge, request.get("code_challenge_method"))
 
 
 async def redeem(
