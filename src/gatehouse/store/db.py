@@ -59,17 +59,21 @@ def _fewer_thread_calls(url: str) -> sa.URL:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
+    # A connection beyond pool_size is closed when it is given back: under more concurrent
+    # requests than that, each one would open a connection (and, with aiosqlite, a thread).
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+    }
     if is_sqlite(url):
-        engine = create_async_engine(_fewer_thread_calls(url), echo=settings.db_echo)
+        if ":memory:" in url or sa.make_url(url).database in (None, ""):
+            pool = {}  # one shared in-memory database: SQLAlchemy's StaticPool
+        engine = create_async_engine(_fewer_thread_calls(url), echo=settings.db_echo, **pool)
         sa.event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         return engine
     return create_async_engine(
-        url,
-        echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=settings.db_pool_pre_ping,
+        url, echo=settings.db_echo, pool_pre_ping=settings.db_pool_pre_ping, **pool
     )
 
 
