@@ -146,6 +146,8 @@ async def test_revoking_an_access_token(app: Any, admin: Api, env: str) -> None:
     person = await support.user(admin, env)
     tokens = await support.tokens_for(app, admin.client, env, client, person["id"])
     assert client.auth
+    # answered "not revoked" first, so that answer is cached: the revocation must end it
+    assert (await support.userinfo(admin.client, env, tokens["access_token"])).status_code == 200
     response = await revoke(
         admin, env, client, tokens["access_token"], token_type_hint="access_token"
     )
@@ -171,6 +173,8 @@ async def test_revoking_a_refresh_token_ends_its_family(app: Any, admin: Api, en
     person = await support.user(admin, env)
     tokens = await support.tokens_for(app, admin.client, env, client, person["id"])
     assert client.auth
+    introspected = await support.introspect(admin.client, env, client.auth, tokens["access_token"])
+    assert introspected["active"] is True
     assert (await revoke(admin, env, client, tokens["refresh_token"])).status_code == 200
     refreshed = await support.token(
         admin.client, env, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"]

@@ -1,7 +1,8 @@
 """An environment's config_version goes up in the transaction of every change to what nodes cache
 (applications, their secrets and grants, signing keys, sign-on policies), whether the change is an
 ORM write or a bulk statement, and stays put for the writes of the hot paths (token requests, a
-previous secret's lastUsed)."""
+previous secret's lastUsed); its revocation_version goes up with every revocation of an access
+token, and only then."""
 
 from __future__ import annotations
 
@@ -30,10 +31,10 @@ SIGNING_KEY = {
 }
 
 
-async def version(app, env: str) -> int:
+async def version(app, env: str, counter: str = "config_version") -> int:
     async with app.state.runtime.sessions() as session:
         found = await session.scalar(
-            sa.select(Environment.config_version).where(Environment.id == uuid.UUID(env))
+            sa.select(getattr(Environment, counter)).where(Environment.id == uuid.UUID(env))
         )
     assert found is not None
     return found
@@ -110,6 +111,21 @@ async def test_token_requests_and_previous_secret_use_leave_the_version(
         response = await admin.client_credentials_token(env, client_id, presented)
         assert response.status_code == 200, response.text
     assert await version(app, env) == before
+
+
+async def test_revoking_an_access_token_bumps_the_revocation_version_only(
+    app, admin: Api, env: str
+) -> None:
+    client_id, secret = await worker(admin, env)
+    issued = await admin.client_credentials_token(env, client_id, secret)
+    assert issued.status_code == 200, issued.text
+    config, revocations = await version(app, env), await version(app, env, "revocation_version")
+    revoked = await admin.client.post(
+        f"/{env}/as/revoke", data={"token": issued.json()["access_token"]}, auth=(client_id, secret)
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert await version(app, env, "revocation_version") == revocations + 1
+    assert await version(app, env) == config
 
 
 async def test_a_rolled_back_change_leaves_the_version(app, env: str) -> None:

@@ -34,5 +34,7 @@ class Environment(IdMixin, TimestampMixin, Base):
     bill_of_materials: Mapped[dict[str, Any] | None]
     # Goes up with every change to the environment's cached configuration (store/config_cache.py).
     config_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Goes up with every revocation of its access tokens (config_cache.revocations_changed).
+    revocation_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (sa.UniqueConstraint("organization_id", "name"),)

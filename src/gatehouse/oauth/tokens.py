@@ -74,7 +74,7 @@ async def verify_access_token(
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
         return None
-    if await is_revoked(session, claims.get("jti")):
+    if await is_revoked(session, environment_id, claims.get("jti")):
         return None
     return environment_id, claims
 
@@ -124,13 +124,21 @@ async def published_keys_of(
     return await published_keys(session, environment_id)
 
 
-async def is_revoked(session: AsyncSession, jti: object) -> bool:
+async def is_revoked(session: AsyncSession, environment_id: uuid.UUID, jti: object) -> bool:
+    """Whether the environment's access token `jti` is revoked, asked once per revocation version
+    (store/config_cache.py)."""
     if not isinstance(jti, str):
         return True
-    found = await session.scalar(
-        sa.select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
+
+    async def load() -> bool:
+        found = await session.scalar(
+            sa.select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
+        )
+        return found is not None
+
+    return await config_cache.cached(
+        session, environment_id, ("revoked", jti), load, counter=config_cache.REVOCATIONS
     )
-    return found is not None
 
 
 async def revoke_access_token(
@@ -140,8 +148,9 @@ async def revoke_access_token(
     jti, exp = claims.get("jti"), claims.get("exp")
     if not isinstance(jti, str) or not isinstance(exp, int | float):
         return
-    if exp <= clock.now().timestamp() or await is_revoked(session, jti):
+    if exp <= clock.now().timestamp() or await is_revoked(session, environment_id, jti):
         return
+    await config_cache.revocations_changed(session, [environment_id])
     session.add(
         RevokedAccessToken(
             jti=jti, environment_id=environment_id, expires_at=datetime.fromtimestamp(exp, UTC)
@@ -173,6 +182,10 @@ async def revoke_family(session: AsyncSession, family: uuid.UUID) -> None:
     )
     already = sa.select(RevokedAccessToken.jti).where(
         RevokedAccessToken.jti == FamilyAccessToken.jti
+    )
+    await config_cache.revocations_changed(
+        session,
+        sa.select(FamilyAccessToken.environment_id).where(FamilyAccessToken.family == family),
     )
     await session.execute(
         sa.insert(RevokedAccessToken).from_select(

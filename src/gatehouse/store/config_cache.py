@@ -11,6 +11,10 @@ carries that version, and a change committed on any node is seen by every node o
 
 A session that has changed configuration neither reads nor fills the cache: what it sees may yet be
 rolled back.
+
+Answers about revoked access tokens are cached the same way under a second counter,
+`environments.revocation_version`, which `revocations_changed` bumps with every revocation: a
+revocation does not throw the configuration away, and a configuration change keeps the answers.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ TRACKED: dict[str, Owner] = {
 # Columns written on hot paths that no cache holds: changing only these is not a change.
 UNCACHED_COLUMNS: dict[str, set[str]] = {"application_secrets": {"last_used_at"}}
 
-CHANGED = "gatehouse.config_changed"
+CONFIG = "config_version"
+REVOCATIONS = "revocation_version"
+CHANGED = {CONFIG: "gatehouse.config_changed", REVOCATIONS: "gatehouse.revocations_changed"}
 HELD = "gatehouse.environments"
 MAX_ENVIRONMENTS = 1024
 MAX_ENTRIES_PER_ENVIRONMENT = 4096
@@ -131,7 +137,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> 
     # Before the flush: a deleted row's parent (a secret's application) still exists.
     for table, values in _changed_rows(session).items():
         _bump(session.connection(), _environment_ids(table, list(values)))
-        session.info[CHANGED] = True
+        session.info[CHANGED[CONFIG]] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -147,7 +153,7 @@ def _before_bulk_statement(state: ORMExecuteState) -> None:
     else:
         owners = sa.select(column).where(*_where(state.statement))
     _bump(state.session.connection(), _environment_ids(table.name, owners))
-    state.session.info[CHANGED] = True
+    state.session.info[CHANGED[CONFIG]] = True
 
 
 def _inserted_values(state: ORMExecuteState, key: str) -> list[Any]:
@@ -165,8 +171,24 @@ def _where(statement: Any) -> list[Any]:
 @event.listens_for(Session, "after_transaction_end")
 def _forget_changes(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
-        session.info.pop(CHANGED, None)
+        for flag in CHANGED.values():
+            session.info.pop(flag, None)
         session.info.pop(HELD, None)
+
+
+async def revocations_changed(session: AsyncSession, environment_ids: Any) -> None:
+    """Access tokens of these environments (a list, or a SELECT of their ids) are being revoked
+    in this transaction: cached answers about revocations stop holding when it commits."""
+    environments = _tables()["environments"]
+    await session.execute(
+        sa.update(environments)
+        .where(environments.c.id.in_(environment_ids))
+        .values(
+            revocation_version=environments.c.revocation_version + 1,
+            updated_at=environments.c.updated_at,
+        )
+    )
+    session.info[CHANGED[REVOCATIONS]] = True
 
 
 # --- reading: entries of the version the request sees --------------------------------------------
@@ -178,7 +200,8 @@ class _Entries:
     values: dict[Hashable, Any] = field(default_factory=dict)
 
 
-_cache: OrderedDict[uuid.UUID, _Entries] = OrderedDict()
+# by environment and counter (CONFIG or REVOCATIONS)
+_cache: OrderedDict[tuple[uuid.UUID, str], _Entries] = OrderedDict()
 
 
 async def cached(
@@ -186,19 +209,23 @@ async def cached(
     environment_id: uuid.UUID,
     key: Hashable,
     load: Callable[[], Awaitable[T]],
+    *,
+    counter: str = CONFIG,
 ) -> T:
-    """The value `load` reads for `key` in the environment, read once per configuration version.
-    Cached values are shared by every request of the process: never change them."""
-    version = await _version(session, environment_id)
-    if version is None or session.info.get(CHANGED):
+    """The value `load` reads for `key` in the environment, read once per version of `counter`
+    (the configuration's, or REVOCATIONS for answers about revoked tokens). Cached values are
+    shared by every request of the process: never change them."""
+    version = await _version(session, environment_id, counter)
+    if version is None or session.info.get(CHANGED[counter]):
         return await load()
-    entries = _cache.get(environment_id)
+    slot = (environment_id, counter)
+    entries = _cache.get(slot)
     if entries is not None and entries.version == version and key in entries.values:
-        _cache.move_to_end(environment_id)
+        _cache.move_to_end(slot)
         return entries.values[key]  # type: ignore[no-any-return]
     value = await load()
-    if not session.info.get(CHANGED):
-        _store(environment_id, version, key, value)
+    if not session.info.get(CHANGED[counter]):
+        _store(slot, version, key, value)
     return value
 
 
@@ -244,23 +271,23 @@ def _environment_row() -> sa.Select[Any]:
     return sa.select(*columns).where(table.c.id == sa.bindparam("id"))
 
 
-async def _version(session: AsyncSession, environment_id: uuid.UUID) -> int | None:
+async def _version(session: AsyncSession, environment_id: uuid.UUID, counter: str) -> int | None:
     environment = await environment_of(session, environment_id)
-    return None if environment is None else int(environment.config_version)
+    return None if environment is None else int(getattr(environment, counter))
 
 
-def _store(environment_id: uuid.UUID, version: int, key: Hashable, value: Any) -> None:
-    entries = _cache.get(environment_id)
+def _store(slot: tuple[uuid.UUID, str], version: int, key: Hashable, value: Any) -> None:
+    entries = _cache.get(slot)
     if entries is None or entries.version != version:
         # an older reader must not replace a newer version's entries
         if entries is not None and entries.version > version:
             return
-        entries = _cache[environment_id] = _Entries(version)
+        entries = _cache[slot] = _Entries(version)
     if len(entries.values) >= MAX_ENTRIES_PER_ENVIRONMENT:
         entries.values.clear()
     entries.values[key] = value
-    _cache.move_to_end(environment_id)
-    while len(_cache) > MAX_ENVIRONMENTS:
+    _cache.move_to_end(slot)
+    while len(_cache) > 2 * MAX_ENVIRONMENTS:
         _cache.popitem(last=False)
 
 
