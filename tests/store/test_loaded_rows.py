@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from gatehouse.environments.models import Environment
+from gatehouse.store import rows
 from gatehouse.store.db import LOADED
 from tests.support.api import Credentials
 
@@ -39,5 +40,38 @@ async def test_a_dropped_row_is_not_read_again(app: Any, credentials: Credential
             assert again is not None and again.id == environment_id
             assert statements == []
         assert LOADED not in session.info
+    finally:
+        sa.event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_a_row_read_by_primary_key_is_a_loaded_instance_of_the_session(
+    app: Any, credentials: Credentials
+) -> None:
+    runtime = app.state.runtime
+    environment_id = uuid.UUID(credentials.environment_id)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            assert await rows.get(session, Environment, uuid.uuid4()) is None
+            found = await rows.get(session, Environment, environment_id)
+            assert found is not None and found.id == environment_id
+            assert len(statements) == 2
+            del found
+            gc.collect()
+            again = await session.get(Environment, environment_id)
+            assert (
+                again is not None and await rows.get(session, Environment, environment_id) is again
+            )
+            assert len(statements) == 2  # both found it in the identity map
+            again.description = "changed through a row read by primary key"
+        async with runtime.sessions() as session:
+            stored = await session.get(Environment, environment_id)
+            assert stored is not None
+            assert stored.description == "changed through a row read by primary key"
     finally:
         sa.event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)

@@ -26,6 +26,7 @@ from gatehouse.directory.models import GroupMembership, User
 from gatehouse.environments.models import Environment
 from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.tokens import verify_access_token
+from gatehouse.store import rows
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ async def _actor(
     except ValueError:
         return None
     if subject is not None:
-        user = await session.get(User, subject)
+        user = await rows.get(session, User, subject)
         if user is None or user.environment_id != environment_id or not user.enabled:
             return None
         groups = await session.scalars(

@@ -19,7 +19,7 @@ from gatehouse.oauth.errors import OAuthError
 from gatehouse.oauth.tokens import verify_access_token
 from gatehouse.resources.defaults import OPENID_CONNECT
 from gatehouse.resources.models import Resource, ResourceScope
-from gatehouse.store import config_cache
+from gatehouse.store import config_cache, rows
 
 REALM = 'realm="gatehouse"'
 
@@ -72,7 +72,7 @@ async def userinfo(session: AsyncSession, environment: Environment, token: str) 
 
 async def _user(session: AsyncSession, environment_id: uuid.UUID, sub: object) -> User | None:
     user_id = _uuid(sub)
-    user = await session.get(User, user_id) if user_id else None
+    user = await rows.get(session, User, user_id) if user_id else None
     if user is None or user.environment_id != environment_id or not user.enabled:
         return None
     return user

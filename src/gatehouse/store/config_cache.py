@@ -24,7 +24,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from copy import deepcopy
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -32,6 +31,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+
+from gatehouse.store import rows
 
 T = TypeVar("T")
 
@@ -232,43 +233,12 @@ async def cached(
 async def environment_of(session: AsyncSession, environment_id: uuid.UUID) -> Any:
     """The environment row (None if there is none), read once per transaction: the session holds
     it, so later `session.get(Environment, ...)` calls are identity-map look-ups."""
+    from gatehouse.environments.models import Environment
+
     held = session.info.setdefault(HELD, {})
     if environment_id not in held:
-        held[environment_id] = await _read_environment(session, environment_id)
+        held[environment_id] = await rows.get(session, Environment, environment_id)
     return held[environment_id]
-
-
-async def _read_environment(session: AsyncSession, environment_id: uuid.UUID) -> Any:
-    """Every request reads its environment row: one Core SELECT whose row is put in the session
-    as a loaded instance, at about two thirds of the cost of `session.get`'s ORM load."""
-    from gatehouse.environments.models import Environment
-
-    held = session.sync_session.identity_map.get(
-        sa.inspect(Environment).identity_key_from_primary_key((environment_id,))
-    )
-    if held is not None:
-        return held
-    connection = await session.connection()
-    row = (await connection.execute(_environment_row(), {"id": environment_id})).first()
-    if row is None:
-        return None
-    instance = Environment.__mapper__.class_manager.new_instance()
-    for key, value in row._mapping.items():
-        set_committed_value(instance, key, value)
-    make_transient_to_detached(instance)
-    return await session.merge(instance, load=False)
-
-
-@cache
-def _environment_row() -> sa.Select[Any]:
-    from gatehouse.environments.models import Environment
-
-    table = Environment.__table__
-    columns = [
-        table.c[attribute.columns[0].name].label(attribute.key)
-        for attribute in sa.inspect(Environment).column_attrs
-    ]
-    return sa.select(*columns).where(table.c.id == sa.bindparam("id"))
 
 
 async def _version(session: AsyncSession, environment_id: uuid.UUID, counter: str) -> int | None:

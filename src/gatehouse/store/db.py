@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from gatehouse.settings import Settings
 from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
+from gatehouse.store.rows import LOADED
 from gatehouse.store.sqlite_driver import DRIVER_NAME as SQLITE_DRIVER
-
-LOADED = "gatehouse.loaded"
 
 
 def async_url(url: str) -> str:
