@@ -1,16 +1,25 @@
 """After a social sign-on, in process against a real OAuth 2.0 server on loopback (Facebook's
 shape): account linking when the provider may not create users or a username is taken, account
-confirmation when the LOGIN action asks for it, and IDENTIFIER_FIRST discovery rules."""
+confirmation when the LOGIN action asks for it, and IDENTIFIER_FIRST discovery rules; a link
+racing another sign-on's for the same subject is refused, not a 500."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from gatehouse.directory.models import User
+from gatehouse.federation import provisioning
+from gatehouse.federation.models import IdentityProvider, LinkedAccount
+from gatehouse.federation.signon import SignOnError
 from tests.federation.conftest import create_provider
 from tests.federation.social_server import Person, SocialServer
 from tests.signon.support import PASSWORD, Browser, application, policy_for, query_of, user
@@ -269,3 +278,65 @@ async def test_identifier_first_offers_its_social_providers_beside_the_identifie
         done = await through_facebook(browser, authenticate_href(flow))
         assert done["status"] == "COMPLETED"
     assert len(await users_named(admin, env, ada.email)) == 1
+
+
+async def test_a_link_racing_another_for_the_same_subject_is_refused_in_a_usable_transaction(
+    app: Any, admin: Api, env: str
+) -> None:
+    """Another sign-on's transaction links the subject and commits after this one's check saw
+    nothing: the unique constraint refuses the insert, and link() says so as the check would."""
+    provider = await facebook_provider(admin, env)
+    winner_id = uuid.UUID((await user(admin, env))["id"])
+    loser_id = uuid.UUID((await user(admin, env))["id"])
+    provider_id, subject = uuid.UUID(provider["id"]), secrets.token_hex(6)
+    sessions = app.state.runtime.sessions
+    async with sessions() as winner, winner.begin(), sessions() as loser, loser.begin():
+        winner.add(
+            LinkedAccount(
+                environment_id=uuid.UUID(env),
+                user_id=winner_id,
+                identity_provider_id=provider_id,
+                external_id=subject,
+            )
+        )
+        await winner.flush()  # inserted, not committed: invisible to the loser's check
+        found = await loser.get(IdentityProvider, provider_id)
+        loser_user = await loser.get(User, loser_id)
+        assert found is not None and loser_user is not None
+        inserting = await _on_insert_of_link(loser)
+        racing = asyncio.create_task(provisioning.link(loser, found, loser_user, subject))
+        await asyncio.wait_for(inserting.wait(), 10)  # past the check, which saw no link
+        await winner.commit()
+        with pytest.raises(SignOnError) as refused:
+            await asyncio.wait_for(racing, 10)
+        assert refused.value.message == provisioning.SUBJECT_LINKED
+
+        await provisioning.link(loser, found, loser_user, "another-subject")
+        await loser.commit()
+    assert await _links(app, provider_id) == {
+        (winner_id, subject),
+        (loser_id, "another-subject"),
+    }
+
+
+async def _on_insert_of_link(session: AsyncSession) -> asyncio.Event:
+    """Set when the session's connection is about to insert a linked account."""
+    inserting = asyncio.Event()
+    connection = await session.connection()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO LINKED_ACCOUNTS"):
+            inserting.set()
+
+    sa.event.listen(connection.sync_connection, "before_cursor_execute", before)
+    return inserting
+
+
+async def _links(app: Any, provider_id: uuid.UUID) -> set[tuple[uuid.UUID, str]]:
+    async with app.state.runtime.sessions() as session:
+        rows = await session.execute(
+            sa.select(LinkedAccount.user_id, LinkedAccount.external_id).where(
+                LinkedAccount.identity_provider_id == provider_id
+            )
+        )
+        return {(row.user_id, row.external_id) for row in rows}

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gatehouse.common.bodies import validate
@@ -32,6 +33,8 @@ from gatehouse.federation.signon import SignOnError
 from gatehouse.flows.actions.common import usable
 from gatehouse.flows.context import user_document
 from gatehouse.runtime import Runtime
+
+SUBJECT_LINKED = "This identity provider account is linked to another user already."
 
 
 class UsernameTaken(SignOnError):
@@ -126,6 +129,26 @@ async def provision(
 async def link(session: AsyncSession, provider: IdentityProvider, user: User, subject: str) -> None:
     """Link `user` to the provider's subject; SignOnError when the user already has an account
     of this provider linked, or the subject a user."""
+    await _refuse_linked(session, provider, user, subject)
+    account = LinkedAccount(
+        environment_id=provider.environment_id,
+        user_id=user.id,
+        identity_provider_id=provider.id,
+        external_id=subject,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(account)
+            await session.flush()
+    except IntegrityError:
+        # A sign-on linking the same subject committed between the check and the insert: the
+        # unique (identity_provider_id, external_id). The savepoint keeps the transaction usable.
+        raise SignOnError(SUBJECT_LINKED) from None
+
+
+async def _refuse_linked(
+    session: AsyncSession, provider: IdentityProvider, user: User, subject: str
+) -> None:
     existing = await session.scalars(
         sa.select(LinkedAccount).where(
             LinkedAccount.identity_provider_id == provider.id,
@@ -135,16 +158,7 @@ async def link(session: AsyncSession, provider: IdentityProvider, user: User, su
     for found in existing:
         if found.user_id == user.id:
             raise SignOnError("This user is linked to another account of this identity provider.")
-        raise SignOnError("This identity provider account is linked to another user already.")
-    session.add(
-        LinkedAccount(
-            environment_id=provider.environment_id,
-            user_id=user.id,
-            identity_provider_id=provider.id,
-            external_id=subject,
-        )
-    )
-    await session.flush()
+        raise SignOnError(SUBJECT_LINKED)
 
 
 async def username_in_use(session: AsyncSession, environment_id: Any, username: str) -> bool:
