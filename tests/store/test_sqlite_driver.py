@@ -93,3 +93,20 @@ async def test_one_thread_call_per_statement(engine: AsyncEngine, thread_calls: 
     async with engine.begin() as connection:
         await connection.execute(ITEMS.insert().values(name="x"))
     assert len(thread_calls) == 2  # the INSERT and its COMMIT
+
+
+async def test_a_savepoint_opening_the_transaction_rolls_back_with_it(
+    engine: AsyncEngine,
+) -> None:
+    # sqlite3 begins a transaction before INSERT/UPDATE/DELETE, not before SAVEPOINT: a savepoint
+    # that is a transaction's first statement, once released, would have committed already.
+    with pytest.raises(RuntimeError):
+        async with engine.connect() as connection, connection.begin():
+            async with connection.begin_nested():
+                await connection.execute(ITEMS.insert().values(id=1, name="first"))
+            await connection.execute(ITEMS.insert().values(id=2, name="second"))
+            raise RuntimeError("roll back")
+    async with engine.connect() as connection:
+        assert (
+            await connection.execute(sa.select(sa.func.count()).select_from(ITEMS))
+        ).scalar() == 0

@@ -5,7 +5,9 @@ loop. SQLAlchemy's adapter makes four such calls per statement (open a cursor, e
 close) and one per commit or rollback, including the rollback of a connection going back to the
 pool: a cached token request (one SELECT) made six. Here a statement is one call that does the
 four on the thread, and a commit or rollback outside a transaction (which sqlite3 makes a no-op)
-is skipped, so the same request makes one. Statements, transactions and errors are unchanged.
+is skipped, so the same request makes one. Statements and errors are unchanged; transactions too,
+but that a SAVEPOINT outside a transaction begins one first (sqlite3 does not, so the savepoint's
+release committed its writes).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def _execute(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
 ) -> Outcome:
     """On aiosqlite's thread: the whole statement, as SQLAlchemy's adapter does it in four calls."""
+    if not connection.in_transaction and operation.lstrip()[:9].upper() == "SAVEPOINT":
+        # sqlite3 opens a transaction before INSERT, UPDATE and DELETE only: a savepoint opening
+        # one would be a transaction of its own, committed when it is released.
+        connection.execute("BEGIN")
     cursor = connection.cursor()
     try:
         if many:
