@@ -121,7 +121,9 @@ class Server:
 
 
 @contextmanager
-def gatehouse(database_url: str, data_dir: Path, worker_count: int) -> Iterator[Server]:
+def gatehouse(
+    database_url: str, data_dir: Path, worker_count: int, pool_size: int
+) -> Iterator[Server]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -133,6 +135,9 @@ def gatehouse(database_url: str, data_dir: Path, worker_count: int) -> Iterator[
         GATEHOUSE_HOST="127.0.0.1",
         GATEHOUSE_PORT=str(port),
         GATEHOUSE_LOG_LEVEL="warning",
+        # as a deployment sizes it: every concurrent request holds a connection, and one beyond
+        # size + overflow is opened and closed again per request
+        GATEHOUSE_DB_POOL_SIZE=str(pool_size),
     )
     subprocess.run([*GATEHOUSE, "migrate"], env=env, check=True, capture_output=True)  # noqa: S603
     out = subprocess.run(  # noqa: S603
@@ -395,7 +400,7 @@ def main() -> None:
         work_dir = Path(tmp)
         with (
             database(args.database, work_dir) as db_url,
-            gatehouse(db_url, work_dir, args.workers) as server,
+            gatehouse(db_url, work_dir, args.workers, args.connections) as server,
         ):
             pids = workers(server.process.pid)
             idle = {pid: round(memory_mb(pid, "VmRSS"), 1) for pid in pids}
