@@ -1,11 +1,16 @@
 """Secrets at rest: sealing round-trips and is bound to its context; digests are keyed; password
-hashes are argon2id, and legacy hashes verify without being trusted for anything else."""
+hashes are argon2id, and legacy hashes verify without being trusted for anything else; hashing
+runs off the event loop, at most one hash per core at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import os
 import secrets
+import threading
+import time
 
 import bcrypt
 import pytest
@@ -78,3 +83,26 @@ def test_legacy_hashes_verify_and_ask_for_a_rehash(stored: str) -> None:
 )
 def test_malformed_hashes_never_verify(stored: str) -> None:
     assert not HASHER.verify(stored, "anything")
+
+
+@pytest.mark.anyio
+async def test_concurrent_password_checks_run_on_at_most_one_thread_per_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hasher = PasswordHasher(memory_kib=19456, time_cost=2, parallelism=1)
+    running, most, lock = 0, 0, threading.Lock()
+
+    def slow_verify(stored: str, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return stored == password
+
+    monkeypatch.setattr(hasher, "verify", slow_verify)
+    results = await asyncio.gather(*(hasher.verify_async("a", "a") for _ in range(12)))
+    assert all(results)
+    assert most == min(12, len(os.sched_getaffinity(0)))
