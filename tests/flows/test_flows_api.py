@@ -28,6 +28,11 @@ async def codes_issued(app: Any, env: str) -> int:
         )
 
 
+async def idle_until(app: Any, flow_id: str) -> Any:
+    async with app.state.runtime.sessions() as session:
+        return await session.scalar(sa.select(Flow.expires_at).where(Flow.id == uuid.UUID(flow_id)))
+
+
 async def test_an_unknown_flow_is_not_found(app: Any, admin: Api, env: str) -> None:
     client = await support.application(admin, env)
     async with Browser(app, env) as browser:
@@ -45,6 +50,8 @@ async def test_a_flow_from_another_browser_is_not_found(app: Any, admin: Api, en
     async with Browser(app, env) as browser, Browser(app, env) as other:
         flow_id = await browser.start(client)
         await other.start(client)  # a cookie of its own
+        expires = await idle_until(app, flow_id)
+        clock.advance(60)
         assert_error(await other.flow(flow_id), 404, "NOT_FOUND")
         refused = await other.act(
             flow_id,
@@ -56,7 +63,9 @@ async def test_a_flow_from_another_browser_is_not_found(app: Any, admin: Api, en
         # without any cookie
         other.http.cookies.clear()
         assert_error(await other.flow(flow_id), 404, "NOT_FOUND")
+        assert await idle_until(app, flow_id) == expires  # refusals restart no idle time
         assert (await browser.flow(flow_id)).json()["status"] == "USERNAME_PASSWORD_REQUIRED"
+        assert await idle_until(app, flow_id) > expires
     assert await codes_issued(app, env) == 0
 
 

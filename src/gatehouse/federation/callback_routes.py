@@ -72,7 +72,7 @@ async def authenticate(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
+    flow = await flows.flow_in_query(session, runtime, environment.id, request)
     step = await engine.load_step(session, runtime, flow)
     query = request.query_params
     provider_id = query.get("providerId") or query.get("identityProviderId") or ""
@@ -180,7 +180,6 @@ async def _locked_step(
             environment_id,
             flow_id,
             flows.interaction_secret(request),
-            for_update=True,
         )
     except Problem:
         raise request_failed(BAD_STATE) from None

@@ -64,7 +64,6 @@ async def perform_flow_action(
         environment.id,
         flow_id,
         service.interaction_secret(request),
-        for_update=True,
     )
     media_type = media_type_of(request)
     if action_of(media_type) is None:

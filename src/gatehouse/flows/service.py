@@ -4,10 +4,11 @@ that started it, perform its actions, render it, and complete it into a session.
 Public API (the flows API routes, /as/authorize and /as/resume, and the hosted sign-on pages in
 gatehouse.ui call these directly):
 
-- `load_flow(session, runtime, environment_id, flow_id, interaction_secret, for_update=False)`:
-  the flow for this browser, its idle time restarted. An unknown, expired or used flow, or one
-  another browser started (its interaction cookie value is `interaction_secret`), raises the
-  404 NOT_FOUND Problem. `flow_in_query(session, runtime, environment_id, request, for_update)`:
+- `load_flow(session, runtime, environment_id, flow_id, interaction_secret)`: the flow for this
+  browser, its idle time restarted and its row locked for the transaction. An unknown, expired or
+  used flow, or one another browser started (its interaction cookie value is
+  `interaction_secret`), raises the 404 NOT_FOUND Problem. `flow_in_query(session, runtime,
+  environment_id, request)`:
   the same for the flow the request's `flowId` query parameter names and the browser's cookie.
 - `resume_failure(flow)`: at a resumeUrl, a FAILED flow's message (the flow is used up), None
   for a COMPLETED one; 400 REQUEST_FAILED for a flow still in progress.
@@ -204,28 +205,35 @@ async def load_flow(
     environment_id: uuid.UUID,
     flow_id: str | uuid.UUID,
     secret: str | None,
-    *,
-    for_update: bool = False,
 ) -> Flow:
+    """One UPDATE ... RETURNING: it finds the flow (live, this browser's: its interaction digest
+    is the secret's), restarts its idle time and locks the row until the transaction ends, so
+    concurrent steps of one flow take turns; no row, no write."""
     try:
         parsed = flow_id if isinstance(flow_id, uuid.UUID) else uuid.UUID(flow_id)
     except ValueError:
         raise not_found(FLOW_NOT_FOUND) from None
-    stmt = sa.select(Flow).where(Flow.id == parsed, Flow.environment_id == environment_id)
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    flow = await db.scalar(stmt)
-    now = clock.now()
-    if (
-        flow is None
-        or flow.resumed_at is not None
-        or flow.expires_at <= now
-        or not secret
-        or flow.interaction_digest is None
-        or not runtime.sealer.matches(secret, flow.interaction_digest)
-    ):
+    if not secret:
         raise not_found(FLOW_NOT_FOUND)
-    flow.expires_at = now + timedelta(seconds=runtime.settings.flow_idle_seconds)
+    now = clock.now()
+    touched = (
+        sa.update(Flow)
+        .where(
+            Flow.id == parsed,
+            Flow.environment_id == environment_id,
+            Flow.resumed_at.is_(None),
+            Flow.expires_at > now,
+            # a keyed digest (crypto/sealing.py): comparing it leaks nothing of the secret
+            Flow.interaction_digest == runtime.sealer.digest(secret),
+        )
+        .values(expires_at=now + timedelta(seconds=runtime.settings.flow_idle_seconds))
+        .returning(Flow)
+    )
+    flow = await db.scalar(
+        sa.select(Flow).from_statement(touched).execution_options(populate_existing=True)
+    )
+    if flow is None:
+        raise not_found(FLOW_NOT_FOUND)
     return flow
 
 
@@ -234,13 +242,11 @@ async def flow_in_query(
     runtime: Runtime,
     environment_id: uuid.UUID,
     request: Request,
-    *,
-    for_update: bool = False,
 ) -> Flow:
     """`load_flow` for the flow the query's flowId names, bound to the browser's cookie."""
     flow_id = request.query_params.get("flowId") or ""
     secret = interaction_secret(request)
-    return await load_flow(db, runtime, environment_id, flow_id, secret, for_update=for_update)
+    return await load_flow(db, runtime, environment_id, flow_id, secret)
 
 
 async def perform_action(

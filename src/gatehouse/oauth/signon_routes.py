@@ -186,7 +186,7 @@ async def resume(
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
     runtime = runtime_of(request)
-    flow = await flows.flow_in_query(session, runtime, environment.id, request, for_update=True)
+    flow = await flows.flow_in_query(session, runtime, environment.id, request)
     application = await application_of(session, environment.id, flow.application_id)
     if application is not None and application.protocol != "OPENID_CONNECT":
         raise request_failed("This flow resumes at its own resumeUrl.")

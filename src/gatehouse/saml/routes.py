@@ -184,9 +184,7 @@ async def resume(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
     environment = await environment_or_404(session, environment_id)
-    flow = await flows.flow_in_query(
-        session, runtime_of(request), environment.id, request, for_update=True
-    )
+    flow = await flows.flow_in_query(session, runtime_of(request), environment.id, request)
     application = await session.get(Application, flow.application_id)
     if application is None or application.protocol != saml.SAML:
         raise not_found(flows.FLOW_NOT_FOUND)

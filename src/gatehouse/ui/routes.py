@@ -108,7 +108,7 @@ async def submit_page(
     environment_id: str, request: Request, session: AsyncSession = db_session
 ) -> Response:
     runtime = runtime_of(request)
-    flow = await _flow(session, runtime, request, environment_id, for_update=True)
+    flow = await _flow(session, runtime, request, environment_id)
     if flow is None:
         return _not_found()
     try:
@@ -155,15 +155,11 @@ async def _flow(
     runtime: Runtime,
     request: Request,
     environment_id: str,
-    *,
-    for_update: bool = False,
 ) -> Flow | None:
     """The flow in the query for this browser, or None (unknown, expired, another browser's)."""
     try:
         environment = uuid.UUID(environment_id)
-        return await flows.flow_in_query(
-            session, runtime, environment, request, for_update=for_update
-        )
+        return await flows.flow_in_query(session, runtime, environment, request)
     except (ValueError, Problem):
         return None
 
