@@ -24,6 +24,7 @@ from gatehouse.policies.conditions import ConditionContext
 from gatehouse.policies.models import SignOnPolicyAction
 from gatehouse.runtime import Runtime
 from gatehouse.sessions.models import Session
+from gatehouse.store import rows
 
 
 @dataclass
@@ -139,4 +140,4 @@ async def find_user(step: Step, username: str) -> User | None:
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID | None) -> User | None:
-    return await session.get(User, user_id) if user_id is not None else None
+    return await rows.get(session, User, user_id) if user_id is not None else None

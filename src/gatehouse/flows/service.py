@@ -62,6 +62,7 @@ from gatehouse.sessions.cookies import (
     set_interaction_cookie,
 )
 from gatehouse.sessions.models import Session
+from gatehouse.store import rows
 
 __all__ = [
     "INTERACTION_COOKIE",
@@ -112,7 +113,7 @@ async def reusable_session(
         age = (clock.now() - clock.as_utc(row.authenticated_at)).total_seconds()
         if age > request.max_age:
             return None
-    user = await db.get(User, row.user_id)
+    user = await rows.get(db, User, row.user_id)
     return row if user is not None and usable(user) else None
 
 
@@ -144,7 +145,7 @@ async def start_flow(
         user_id: uuid.UUID | None = browser_session.user_id
     else:
         user_id = uuid.UUID(request.hinted_user_id) if request.hinted_user_id else None
-    user = await db.get(User, user_id) if user_id is not None else None
+    user = await rows.get(db, User, user_id) if user_id is not None else None
     flow = Flow(
         environment_id=application.environment_id,
         application_id=application.id,

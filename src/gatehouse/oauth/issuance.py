@@ -42,6 +42,7 @@ from gatehouse.oauth.tokens import (
 )
 from gatehouse.resources.models import ResourceAttribute
 from gatehouse.runtime import Runtime
+from gatehouse.store import rows
 
 DEFAULT_REFRESH_TOKEN_SECONDS = 2592000
 
@@ -190,7 +191,7 @@ async def authorization_response(
 ) -> dict[str, str]:
     """The parameters of the authorization response for request.response_type: a code, an access
     token, an ID token (with c_hash and at_hash when issued beside them), and the state."""
-    user = await session.get(User, uuid.UUID(authn.user_id))
+    user = await rows.get(session, User, uuid.UUID(authn.user_id))
     if user is None or user.environment_id != environment.id or not user.enabled:
         raise OAuthError("access_denied", "The user cannot sign on.")
     decision = decide(

@@ -39,7 +39,7 @@ from gatehouse.oauth.tokens import find_refresh_token, issue_access_token, revok
 from gatehouse.resources.models import Resource
 from gatehouse.runtime import Runtime
 from gatehouse.sessions.models import Session
-from gatehouse.store import config_cache
+from gatehouse.store import config_cache, rows
 
 # RFC 7636 section 4.1: code_verifier = 43*128unreserved
 
@@ -323,7 +323,7 @@ def _still_granted(
 
 
 async def _active_user(session: AsyncSession, user_id: object) -> User | None:
-    user = await session.get(User, user_id)
+    user = await rows.get(session, User, user_id)
     return user if user is not None and user.enabled else None
 
 
