@@ -1,7 +1,7 @@
 """After a social sign-on, in process against a real OAuth 2.0 server on loopback (Facebook's
 shape): account linking when the provider may not create users or a username is taken, account
 confirmation when the LOGIN action asks for it, and IDENTIFIER_FIRST discovery rules; a link
-racing another sign-on's for the same subject is refused, not a 500."""
+racing another sign-on's for the same subject, or the same user, is refused, not a 500."""
 
 from __future__ import annotations
 
@@ -317,6 +317,40 @@ async def test_a_link_racing_another_for_the_same_subject_is_refused_in_a_usable
         (winner_id, subject),
         (loser_id, "another-subject"),
     }
+
+
+async def test_a_link_racing_another_for_the_same_user_is_refused_as_the_check_would(
+    app: Any, admin: Api, env: str
+) -> None:
+    """Another sign-on's transaction links the user to another subject of the provider and
+    commits after this one's check saw nothing: the unique (provider, user) refuses the insert,
+    and link() says the user is linked, not the subject."""
+    provider = await facebook_provider(admin, env)
+    user_id = uuid.UUID((await user(admin, env))["id"])
+    provider_id, subject = uuid.UUID(provider["id"]), secrets.token_hex(6)
+    sessions = app.state.runtime.sessions
+    async with sessions() as winner, winner.begin(), sessions() as loser, loser.begin():
+        winner.add(
+            LinkedAccount(
+                environment_id=uuid.UUID(env),
+                user_id=user_id,
+                identity_provider_id=provider_id,
+                external_id=subject,
+            )
+        )
+        await winner.flush()  # inserted, not committed: invisible to the loser's check
+        found = await loser.get(IdentityProvider, provider_id)
+        loser_user = await loser.get(User, user_id)
+        assert found is not None and loser_user is not None
+        inserting = await _on_insert_of_link(loser)
+        racing = asyncio.create_task(provisioning.link(loser, found, loser_user, "other-subject"))
+        await asyncio.wait_for(inserting.wait(), 10)  # past the check, which saw no link
+        await winner.commit()
+        with pytest.raises(SignOnError) as refused:
+            await asyncio.wait_for(racing, 10)
+        assert refused.value.message == provisioning.USER_LINKED
+        await loser.commit()
+    assert await _links(app, provider_id) == {(user_id, subject)}
 
 
 async def _on_insert_of_link(session: AsyncSession) -> asyncio.Event:

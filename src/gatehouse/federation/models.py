@@ -53,7 +53,8 @@ class IdentityProviderAttribute(IdMixin, TimestampMixin, Base):
 
 class LinkedAccount(IdMixin, TimestampMixin, Base):
     """A user's account at an external identity provider: the provider's subject (`sub`) for
-    that user. A subject is linked to at most one user of the provider's environment."""
+    that user. A subject is linked to at most one user of the provider's environment, and a
+    user to at most one subject of each provider."""
 
     __tablename__ = "linked_accounts"
 
@@ -66,4 +67,7 @@ class LinkedAccount(IdMixin, TimestampMixin, Base):
     )
     external_id: Mapped[str] = mapped_column(sa.String(512))
 
-    __table_args__ = (sa.UniqueConstraint("identity_provider_id", "external_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("identity_provider_id", "external_id"),
+        sa.UniqueConstraint("identity_provider_id", "user_id"),
+    )

@@ -35,6 +35,7 @@ from gatehouse.flows.context import user_document
 from gatehouse.runtime import Runtime
 
 SUBJECT_LINKED = "This identity provider account is linked to another user already."
+USER_LINKED = "This user is linked to another account of this identity provider."
 
 
 class UsernameTaken(SignOnError):
@@ -129,7 +130,9 @@ async def provision(
 async def link(session: AsyncSession, provider: IdentityProvider, user: User, subject: str) -> None:
     """Link `user` to the provider's subject; SignOnError when the user already has an account
     of this provider linked, or the subject a user."""
-    await _refuse_linked(session, provider, user, subject)
+    refusal = await _link_refusal(session, provider, user, subject)
+    if refusal is not None:
+        raise SignOnError(refusal)
     account = LinkedAccount(
         environment_id=provider.environment_id,
         user_id=user.id,
@@ -141,24 +144,28 @@ async def link(session: AsyncSession, provider: IdentityProvider, user: User, su
             session.add(account)
             await session.flush()
     except IntegrityError:
-        # A sign-on linking the same subject committed between the check and the insert: the
-        # unique (identity_provider_id, external_id). The savepoint keeps the transaction usable.
-        raise SignOnError(SUBJECT_LINKED) from None
+        # A sign-on linking the user or the subject to this provider committed between the check
+        # and the insert: one of the two unique constraints. The savepoint keeps the transaction
+        # usable, and the check, run again, now sees the winner's link and says which it was.
+        refusal = await _link_refusal(session, provider, user, subject)
+        raise SignOnError(refusal or SUBJECT_LINKED) from None
 
 
-async def _refuse_linked(
+async def _link_refusal(
     session: AsyncSession, provider: IdentityProvider, user: User, subject: str
-) -> None:
-    existing = await session.scalars(
-        sa.select(LinkedAccount).where(
-            LinkedAccount.identity_provider_id == provider.id,
-            sa.or_(LinkedAccount.user_id == user.id, LinkedAccount.external_id == subject),
+) -> str | None:
+    """Why `user` cannot be linked to the provider's subject, if it cannot."""
+    linked = set(
+        await session.scalars(
+            sa.select(LinkedAccount.user_id).where(
+                LinkedAccount.identity_provider_id == provider.id,
+                sa.or_(LinkedAccount.user_id == user.id, LinkedAccount.external_id == subject),
+            )
         )
     )
-    for found in existing:
-        if found.user_id == user.id:
-            raise SignOnError("This user is linked to another account of this identity provider.")
-        raise SignOnError(SUBJECT_LINKED)
+    if user.id in linked:
+        return USER_LINKED
+    return SUBJECT_LINKED if linked else None
 
 
 async def username_in_use(session: AsyncSession, environment_id: Any, username: str) -> bool:
