@@ -1,8 +1,8 @@
 """An environment's config_version goes up in the transaction of every change to what nodes cache
-(applications, their secrets and grants, signing keys, sign-on policies), whether the change is an
-ORM write or a bulk statement, and stays put for the writes of the hot paths (token requests, a
-previous secret's lastUsed); its revocation_version goes up with every revocation of an access
-token, and only then."""
+(applications, their secrets and grants, signing keys, sign-on policies, role assignments, the
+built-in roles), whether the change is an ORM write or a bulk statement, and stays put for the
+writes of the hot paths (token requests, a previous secret's lastUsed); its revocation_version
+goes up with every revocation of an access token, and only then."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from gatehouse.access.models import Role
+from gatehouse.access.service import sync_builtin_roles
 from gatehouse.crypto.keys import published_keys, rotate_signing_key
 from gatehouse.environments.models import Environment
 from tests.oauth.support import grant
@@ -126,6 +128,34 @@ async def test_revoking_an_access_token_bumps_the_revocation_version_only(
     assert revoked.status_code == 200, revoked.text
     assert await version(app, env, "revocation_version") == revocations + 1
     assert await version(app, env) == config
+
+
+async def test_role_assignments_and_built_in_role_changes_bump_the_version(
+    app, admin: Api, env: str
+) -> None:
+    client_id, _ = await worker(admin, env)
+    roles = (await admin.get("/roles")).json()["_embedded"]["roles"]
+    role_id = next(role["id"] for role in roles if role["name"] == "Identity Data Admin")
+    before = await version(app, env)
+    assigned = await admin.post(
+        f"/environments/{env}/applications/{client_id}/roleAssignments",
+        json={"role": {"id": role_id}, "scope": {"id": env, "type": "ENVIRONMENT"}},
+    )
+    assert assigned.status_code == 201, assigned.text
+    after_assignment = await version(app, env)
+    assert after_assignment > before
+
+    runtime = app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        await sync_builtin_roles(session)  # nothing to refresh: nothing changes
+    assert await version(app, env) == after_assignment
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(
+            sa.update(Role).where(Role.id == uuid.UUID(role_id)).values(permissions=[])
+        )
+    async with runtime.sessions() as session, session.begin():
+        await sync_builtin_roles(session)  # the code's permissions again, for every environment
+    assert await version(app, env) > after_assignment
 
 
 async def test_a_rolled_back_change_leaves_the_version(app, env: str) -> None:

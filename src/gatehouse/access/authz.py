@@ -26,7 +26,7 @@ from gatehouse.directory.models import GroupMembership, User
 from gatehouse.environments.models import Environment
 from gatehouse.oauth.clients import application_of
 from gatehouse.oauth.tokens import verify_access_token
-from gatehouse.store import rows
+from gatehouse.store import config_cache, rows
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ async def caller_from_token(
     if actor is None:
         return None
     actor_type, actor_ids, user = actor
-    grants = await grants_of(session, actor_ids)
+    grants = await grants_of(session, environment_id, actor_ids)
     if user is not None and target is not None:
         grants += self_service_grants(user, str(claims.get("scope", "")).split(), target)
     return Caller(
@@ -171,19 +171,28 @@ async def _actor(
     return "APPLICATION", [application.id], None
 
 
-async def grants_of(session: AsyncSession, actor_ids: list[uuid.UUID]) -> list[Grant]:
-    rows = await session.execute(
-        sa.select(RoleAssignment, Role)
-        .join(Role, Role.id == RoleAssignment.role_id)
-        .where(RoleAssignment.actor_id.in_(actor_ids))
-    )
-    return [
-        Grant(
-            role_id=role.id,
-            role_name=role.name,
-            permissions=permissions_over(assignment.scope_type, frozenset(role.permissions)),
-            scope_type=assignment.scope_type,
-            scope_id=assignment.scope_id,
+async def grants_of(
+    session: AsyncSession, environment_id: uuid.UUID, actor_ids: list[uuid.UUID]
+) -> list[Grant]:
+    """The role assignments of these actors of the environment (a user with its groups, or an
+    application), read once per configuration version: assignments are tracked configuration."""
+
+    async def load() -> tuple[Grant, ...]:
+        rows = await session.execute(
+            sa.select(RoleAssignment, Role)
+            .join(Role, Role.id == RoleAssignment.role_id)
+            .where(RoleAssignment.actor_id.in_(actor_ids))
         )
-        for assignment, role in rows.tuples()
-    ]
+        return tuple(
+            Grant(
+                role_id=role.id,
+                role_name=role.name,
+                permissions=permissions_over(assignment.scope_type, frozenset(role.permissions)),
+                scope_type=assignment.scope_type,
+                scope_id=assignment.scope_id,
+            )
+            for assignment, role in rows.tuples()
+        )
+
+    key = ("grants", tuple(actor_ids))
+    return list(await config_cache.cached(session, environment_id, key, load))

@@ -35,6 +35,7 @@ from gatehouse.common.errors import (
 )
 from gatehouse.directory.models import Group, Population, User
 from gatehouse.environments.models import Environment, Organization
+from gatehouse.store import config_cache
 
 # What PingOne gives the administrator who creates an environment, over that environment.
 CREATOR_ROLES = (
@@ -46,24 +47,27 @@ CREATOR_ROLES = (
 
 
 async def sync_builtin_roles(session: AsyncSession) -> None:
-    """Insert or refresh the built-in roles (their permissions follow the code)."""
+    """Insert or refresh the built-in roles (their permissions follow the code). When they
+    change, every node's cached role assignments go (they carry the permissions)."""
     existing = {role.name: role for role in await session.scalars(sa.select(Role))}
+    changed = False
     for builtin in BUILTIN_ROLES:
+        wanted = {
+            "description": builtin.description,
+            "applicable_to": list(builtin.applicable_to),
+            "permissions": sorted(builtin.permissions),
+        }
         role = existing.get(builtin.name)
         if role is None:
-            session.add(
-                Role(
-                    name=builtin.name,
-                    description=builtin.description,
-                    applicable_to=list(builtin.applicable_to),
-                    permissions=sorted(builtin.permissions),
-                )
-            )
-        else:
-            role.description = builtin.description
-            role.applicable_to = list(builtin.applicable_to)
-            role.permissions = sorted(builtin.permissions)
+            session.add(Role(name=builtin.name, **wanted))
+            changed = True
+        elif any(getattr(role, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(role, name, value)
+            changed = True
     await session.flush()
+    if changed:
+        await config_cache.every_environment_changed(session)
 
 
 async def role_named(session: AsyncSession, name: str) -> Role:

@@ -2,8 +2,8 @@
 
 `environments.config_version` goes up in the same transaction as any write to a table of
 configuration (TRACKED: applications and their secrets, grants and mappings, resources, scopes and
-attributes, signing keys, sign-on policies, custom user attributes, populations and password
-policies): the session hooks below see every ORM change and every bulk INSERT/UPDATE/DELETE on
+attributes, signing keys, sign-on policies, custom user attributes, populations, password policies
+and role assignments): the session hooks below see every ORM change and every bulk INSERT/UPDATE/DELETE on
 those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
 every request reads its environment row anyway, so an entry is used only while the row still
 carries that version, and a change committed on any node is seen by every node on its next request
@@ -62,6 +62,7 @@ TRACKED: dict[str, Owner] = {
     "schema_attributes": Owner("environment_id"),
     "populations": Owner("environment_id"),
     "password_policies": Owner("environment_id"),
+    "role_assignments": Owner("environment_id"),  # the actor's environment
 }
 # Columns written on hot paths that no cache holds: changing only these is not a change.
 UNCACHED_COLUMNS: dict[str, set[str]] = {"application_secrets": {"last_used_at"}}
@@ -175,6 +176,19 @@ def _forget_changes(session: Session, transaction: Any) -> None:
         for flag in CHANGED.values():
             session.info.pop(flag, None)
         session.info.pop(HELD, None)
+
+
+async def every_environment_changed(session: AsyncSession) -> None:
+    """Configuration that no environment owns changed (the built-in roles' permissions, which
+    cached role assignments carry): every environment's cached configuration is dropped."""
+    environments = _tables()["environments"]
+    await session.execute(
+        sa.update(environments).values(
+            config_version=environments.c.config_version + 1,
+            updated_at=environments.c.updated_at,
+        )
+    )
+    session.info[CHANGED[CONFIG]] = True
 
 
 async def revocations_changed(session: AsyncSession, environment_ids: Any) -> None:
