@@ -24,13 +24,13 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from gatehouse.store import rows
 
@@ -283,14 +283,15 @@ def clear() -> None:
 def detached_copy(row: T) -> T:
     """A copy of an ORM row that belongs to no session, for a cache: a session's own instances
     expire when it rolls back. Its column values are copied (JSON deeply), so it shares nothing."""
-    mapper = sa.inspect(type(row))
-    copy = mapper.class_manager.new_instance()
-    for attribute in mapper.column_attrs:
-        value = getattr(row, attribute.key)
-        # loaded state, as a query leaves it (nothing to flush); only JSON values are mutable
-        set_committed_value(copy, attribute.key, deepcopy(value) if _mutable(value) else value)
-    make_transient_to_detached(copy)
-    return copy  # type: ignore[no-any-return]
+    model = type(row)
+    values = {key: getattr(row, key) for key in _column_keys(model)}
+    # only JSON values are mutable
+    return rows.detached(model, {k: deepcopy(v) if _mutable(v) else v for k, v in values.items()})
+
+
+@cache
+def _column_keys(model: type[Any]) -> tuple[str, ...]:
+    return tuple(attribute.key for attribute in sa.inspect(model).column_attrs)
 
 
 def _mutable(value: object) -> bool:
@@ -304,4 +305,6 @@ async def attached(session: AsyncSession, copy: T) -> T:
     held = session.sync_session.identity_map.get(sa.inspect(copy).key)
     if held is not None:
         return held  # type: ignore[no-any-return]
-    return await session.merge(detached_copy(copy), load=False)
+    own = detached_copy(copy)
+    session.add(own)  # detached, unchanged: it becomes persistent, with nothing to flush
+    return own

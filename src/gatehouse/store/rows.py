@@ -8,13 +8,14 @@ identity map, and a change to it is flushed as usual.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict
 
 T = TypeVar("T")
 
@@ -33,13 +34,19 @@ async def get(session: AsyncSession, model: type[T], primary_key: Any) -> T | No
     row = (await connection.execute(_select_by_id(model), {"id": primary_key})).first()
     if row is None:
         return None
-    instance = mapper.class_manager.new_instance()
-    for key, value in row._mapping.items():
-        set_committed_value(instance, key, value)
+    instance = detached(model, row._mapping)
+    session.add(instance)  # detached, unchanged: it becomes persistent, with nothing to flush
+    session.info.setdefault(LOADED, []).append(instance)
+    return instance
+
+
+def detached(model: type[T], values: Mapping[str, Any]) -> T:
+    """An instance of `model` whose attributes hold `values` (by attribute name) as loaded,
+    unchanged state, as a query leaves them, with its identity and no session."""
+    instance = sa.inspect(model).class_manager.new_instance()
+    instance_dict(instance).update(values)  # what the ORM's own loading does
     make_transient_to_detached(instance)
-    merged = await session.merge(instance, load=False)
-    session.info.setdefault(LOADED, []).append(merged)
-    return merged
+    return instance  # type: ignore[no-any-return]
 
 
 @cache
