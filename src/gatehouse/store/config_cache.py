@@ -3,8 +3,8 @@
 `environments.config_version` goes up in the same transaction as any write to a table of
 configuration (TRACKED: applications and their secrets, grants and mappings, resources, scopes and
 attributes, signing keys, sign-on policies, custom user attributes, populations, password policies
-and role assignments): the session hooks below see every ORM change and every bulk INSERT/UPDATE/DELETE on
-those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
+and role assignments): the session hooks below see every ORM change and every bulk
+INSERT/UPDATE/DELETE on those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
 every request reads its environment row anyway, so an entry is used only while the row still
 carries that version, and a change committed on any node is seen by every node on its next request
 (no TTL, no messages between nodes).
