@@ -285,34 +285,14 @@ async def test_a_link_racing_another_for_the_same_subject_is_refused_in_a_usable
 ) -> None:
     """Another sign-on's transaction links the subject and commits after this one's check saw
     nothing: the unique constraint refuses the insert, and link() says so as the check would."""
-    provider = await facebook_provider(admin, env)
+    provider_id = uuid.UUID((await facebook_provider(admin, env))["id"])
     winner_id = uuid.UUID((await user(admin, env))["id"])
     loser_id = uuid.UUID((await user(admin, env))["id"])
-    provider_id, subject = uuid.UUID(provider["id"]), secrets.token_hex(6)
-    sessions = app.state.runtime.sessions
-    async with sessions() as winner, winner.begin(), sessions() as loser, loser.begin():
-        winner.add(
-            LinkedAccount(
-                environment_id=uuid.UUID(env),
-                user_id=winner_id,
-                identity_provider_id=provider_id,
-                external_id=subject,
-            )
-        )
-        await winner.flush()  # inserted, not committed: invisible to the loser's check
-        found = await loser.get(IdentityProvider, provider_id)
-        loser_user = await loser.get(User, loser_id)
-        assert found is not None and loser_user is not None
-        inserting = await _on_insert_of_link(loser)
-        racing = asyncio.create_task(provisioning.link(loser, found, loser_user, subject))
-        await asyncio.wait_for(inserting.wait(), 10)  # past the check, which saw no link
-        await winner.commit()
-        with pytest.raises(SignOnError) as refused:
-            await asyncio.wait_for(racing, 10)
-        assert refused.value.message == provisioning.SUBJECT_LINKED
-
-        await provisioning.link(loser, found, loser_user, "another-subject")
-        await loser.commit()
+    subject = secrets.token_hex(6)
+    refusal = await _lose_a_race(
+        app, env, provider_id, (winner_id, subject), (loser_id, subject), "another-subject"
+    )
+    assert refusal == provisioning.SUBJECT_LINKED
     assert await _links(app, provider_id) == {
         (winner_id, subject),
         (loser_id, "another-subject"),
@@ -325,32 +305,49 @@ async def test_a_link_racing_another_for_the_same_user_is_refused_as_the_check_w
     """Another sign-on's transaction links the user to another subject of the provider and
     commits after this one's check saw nothing: the unique (provider, user) refuses the insert,
     and link() says the user is linked, not the subject."""
-    provider = await facebook_provider(admin, env)
+    provider_id = uuid.UUID((await facebook_provider(admin, env))["id"])
     user_id = uuid.UUID((await user(admin, env))["id"])
-    provider_id, subject = uuid.UUID(provider["id"]), secrets.token_hex(6)
+    subject = secrets.token_hex(6)
+    refusal = await _lose_a_race(app, env, provider_id, (user_id, subject), (user_id, "other"))
+    assert refusal == provisioning.USER_LINKED
+    assert await _links(app, provider_id) == {(user_id, subject)}
+
+
+async def _lose_a_race(
+    app: Any,
+    env: str,
+    provider_id: uuid.UUID,
+    winner: tuple[uuid.UUID, str],
+    loser: tuple[uuid.UUID, str],
+    then_link: str | None = None,
+) -> str:
+    """The refusal of link(*loser) when the winner's link, inserted first but committed only once
+    the loser is past its check, takes the unique constraint; the loser's transaction then links
+    `then_link` (when given) and commits, so it must still be usable."""
     sessions = app.state.runtime.sessions
-    async with sessions() as winner, winner.begin(), sessions() as loser, loser.begin():
-        winner.add(
+    async with sessions() as first, first.begin(), sessions() as second, second.begin():
+        first.add(
             LinkedAccount(
                 environment_id=uuid.UUID(env),
-                user_id=user_id,
+                user_id=winner[0],
                 identity_provider_id=provider_id,
-                external_id=subject,
+                external_id=winner[1],
             )
         )
-        await winner.flush()  # inserted, not committed: invisible to the loser's check
-        found = await loser.get(IdentityProvider, provider_id)
-        loser_user = await loser.get(User, user_id)
-        assert found is not None and loser_user is not None
-        inserting = await _on_insert_of_link(loser)
-        racing = asyncio.create_task(provisioning.link(loser, found, loser_user, "other-subject"))
+        await first.flush()  # inserted, not committed: invisible to the loser's check
+        provider = await second.get(IdentityProvider, provider_id)
+        loser_user = await second.get(User, loser[0])
+        assert provider is not None and loser_user is not None
+        inserting = await _on_insert_of_link(second)
+        racing = asyncio.create_task(provisioning.link(second, provider, loser_user, loser[1]))
         await asyncio.wait_for(inserting.wait(), 10)  # past the check, which saw no link
-        await winner.commit()
+        await first.commit()
         with pytest.raises(SignOnError) as refused:
             await asyncio.wait_for(racing, 10)
-        assert refused.value.message == provisioning.USER_LINKED
-        await loser.commit()
-    assert await _links(app, provider_id) == {(user_id, subject)}
+        if then_link is not None:
+            await provisioning.link(second, provider, loser_user, then_link)
+        await second.commit()
+    return refused.value.message
 
 
 async def _on_insert_of_link(session: AsyncSession) -> asyncio.Event:
