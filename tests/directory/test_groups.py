@@ -5,17 +5,15 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
 import pytest
-import sqlalchemy as sa
 
 from gatehouse.directory.models import User
 from tests.support.actors import worker
 from tests.support.api import Api, assert_error
+from tests.support.databases import executed_statements
 
 pytestmark = pytest.mark.anyio
 
@@ -48,21 +46,6 @@ async def _add_users(app: Any, env: str, population_id: str, count: int) -> list
         session.add_all(users)
         await session.flush()
         return [str(user.id) for user in users]
-
-
-@contextmanager
-def _counting_queries(app: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = app.state.runtime.engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 async def _default_population(admin: Api, env: str) -> str:
@@ -271,13 +254,13 @@ async def test_member_counts_are_computed_without_a_query_per_group(
     url = f"/environments/{env}/groups"
     users = await _add_users(app, env, await _default_population(admin, env), 3)
     first = await admin.create(url, {"name": _name()})
-    with _counting_queries(app) as few:
+    with executed_statements(app) as few:
         await _groups(admin, env)
     groups = [first] + [await admin.create(url, {"name": _name()}) for _ in range(4)]
     for index, group in enumerate(groups[:3]):
         for user in users[: index + 1]:
             await _join(admin, env, user, group["id"])
-    with _counting_queries(app) as many:
+    with executed_statements(app) as many:
         listed = {g["id"]: g for g in await _groups(admin, env)}
     assert len(many) == len(few)
     assert [listed[g["id"]]["directMemberCounts"]["users"] for g in groups] == [1, 2, 3, 0, 0]

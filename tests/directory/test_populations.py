@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from gatehouse.directory.models import User
 from tests.support.actors import worker
 from tests.support.api import Api, assert_error
+from tests.support.databases import executed_statements
 
 pytestmark = pytest.mark.anyio
 
@@ -42,21 +40,6 @@ async def _add_users(app: Any, env: str, population_id: str, count: int) -> None
                     username_key=username.casefold(),
                 )
             )
-
-
-@contextmanager
-def _counting_queries(app: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = app.state.runtime.engine.sync_engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 async def _populations(admin: Api, env: str, **params: str) -> list[dict[str, Any]]:
@@ -246,13 +229,13 @@ async def test_listing_populations_costs_the_same_queries_however_many(
     url = f"/environments/{env}/populations"
     # each count after one listing, so what configuration the listing caches is cached already
     await _populations(admin, env)
-    with _counting_queries(app) as few:
+    with executed_statements(app) as few:
         await _populations(admin, env)
     for _ in range(4):
         created = await admin.create(url, {"name": _name()})
         await _add_users(app, env, created["id"], 1)
     await _populations(admin, env)
-    with _counting_queries(app) as many:
+    with executed_statements(app) as many:
         listed = await _populations(admin, env)
     assert len(listed) == 5
     assert len(many) == len(few)

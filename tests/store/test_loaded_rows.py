@@ -14,6 +14,7 @@ from gatehouse.environments.models import Environment
 from gatehouse.store import rows
 from gatehouse.store.db import LOADED
 from tests.support.api import Credentials
+from tests.support.databases import executed_statements
 
 pytestmark = pytest.mark.anyio
 
@@ -21,13 +22,7 @@ pytestmark = pytest.mark.anyio
 async def test_a_dropped_row_is_not_read_again(app: Any, credentials: Credentials) -> None:
     runtime = app.state.runtime
     environment_id = uuid.UUID(credentials.environment_id)
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with executed_statements(app) as statements:
         async with runtime.sessions() as session, session.begin():
             found = await session.scalar(
                 sa.select(Environment).where(Environment.id == environment_id)
@@ -40,8 +35,6 @@ async def test_a_dropped_row_is_not_read_again(app: Any, credentials: Credential
             assert again is not None and again.id == environment_id
             assert statements == []
         assert LOADED not in session.info
-    finally:
-        sa.event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_a_row_read_by_primary_key_is_a_loaded_instance_of_the_session(
@@ -49,13 +42,7 @@ async def test_a_row_read_by_primary_key_is_a_loaded_instance_of_the_session(
 ) -> None:
     runtime = app.state.runtime
     environment_id = uuid.UUID(credentials.environment_id)
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with executed_statements(app) as statements:
         async with runtime.sessions() as session, session.begin():
             assert await rows.get(session, Environment, uuid.uuid4()) is None
             found = await rows.get(session, Environment, environment_id)
@@ -73,5 +60,3 @@ async def test_a_row_read_by_primary_key_is_a_loaded_instance_of_the_session(
             stored = await session.get(Environment, environment_id)
             assert stored is not None
             assert stored.description == "changed through a row read by primary key"
-    finally:
-        sa.event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -59,3 +64,19 @@ async def drop_postgres_database(base_url: str, name: str) -> None:
 
 def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'gatehouse.db'}"
+
+
+@contextmanager
+def executed_statements(app: Any) -> Iterator[list[str]]:
+    """The SQL statements the app's engine executes inside the block, in order."""
+    statements: list[str] = []
+    engine = app.state.runtime.engine.sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
