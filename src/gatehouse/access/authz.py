@@ -178,7 +178,7 @@ async def grants_of(
     application), read once per configuration version: assignments are tracked configuration."""
 
     async def load() -> tuple[Grant, ...]:
-        rows = await session.execute(
+        assigned = await session.execute(
             sa.select(RoleAssignment, Role)
             .join(Role, Role.id == RoleAssignment.role_id)
             .where(RoleAssignment.actor_id.in_(actor_ids))
@@ -191,7 +191,7 @@ async def grants_of(
                 scope_type=assignment.scope_type,
                 scope_id=assignment.scope_id,
             )
-            for assignment, role in rows.tuples()
+            for assignment, role in assigned.tuples()
         )
 
     key = ("grants", tuple(actor_ids))

@@ -179,7 +179,7 @@ async def application_of(
         return config_cache.detached_copy(row)
 
     copy = await config_cache.cached(session, environment_id, ("application", application_id), load)
-    return None if copy is None else await config_cache.attached(session, copy)
+    return None if copy is None else config_cache.attached(session, copy)
 
 
 # --- client assertions (RFC 7523 section 3) ---------------------------------------------------

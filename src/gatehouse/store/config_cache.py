@@ -93,17 +93,20 @@ def _environment_ids(table: str, owners: Any) -> Any:
     return sa.select(parent.c.environment_id).where(parent.c.id.in_(owners))
 
 
-def _bump(connection: sa.Connection | Session, environment_ids: Any) -> None:
+def _bumped(counter: str, environment_ids: Any = None) -> sa.Update:
+    """Add 1 to `counter` of these environments (a list or a SELECT of ids; None: all of them)."""
     environments = _tables()["environments"]
-    connection.execute(
-        sa.update(environments)
-        .where(environments.c.id.in_(environment_ids))
-        # the environment itself did not change: its updatedAt stays
-        .values(
-            config_version=environments.c.config_version + 1,
-            updated_at=environments.c.updated_at,
-        )
+    # the environment itself did not change: its updatedAt stays
+    statement = sa.update(environments).values(
+        {counter: environments.c[counter] + 1, "updated_at": environments.c.updated_at}
     )
+    if environment_ids is None:
+        return statement
+    return statement.where(environments.c.id.in_(environment_ids))
+
+
+def _bump(connection: sa.Connection | Session, environment_ids: Any) -> None:
+    connection.execute(_bumped(CONFIG, environment_ids))
 
 
 def _changes_cached_columns(instance: Any, table: str) -> bool:
@@ -181,28 +184,14 @@ def _forget_changes(session: Session, transaction: Any) -> None:
 async def every_environment_changed(session: AsyncSession) -> None:
     """Configuration that no environment owns changed (the built-in roles' permissions, which
     cached role assignments carry): every environment's cached configuration is dropped."""
-    environments = _tables()["environments"]
-    await session.execute(
-        sa.update(environments).values(
-            config_version=environments.c.config_version + 1,
-            updated_at=environments.c.updated_at,
-        )
-    )
+    await session.execute(_bumped(CONFIG))
     session.info[CHANGED[CONFIG]] = True
 
 
 async def revocations_changed(session: AsyncSession, environment_ids: Any) -> None:
     """Access tokens of these environments (a list, or a SELECT of their ids) are being revoked
     in this transaction: cached answers about revocations stop holding when it commits."""
-    environments = _tables()["environments"]
-    await session.execute(
-        sa.update(environments)
-        .where(environments.c.id.in_(environment_ids))
-        .values(
-            revocation_version=environments.c.revocation_version + 1,
-            updated_at=environments.c.updated_at,
-        )
-    )
+    await session.execute(_bumped(REVOCATIONS, environment_ids))
     session.info[CHANGED[REVOCATIONS]] = True
 
 
@@ -298,7 +287,7 @@ def _mutable(value: object) -> bool:
     return isinstance(value, dict | list)
 
 
-async def attached(session: AsyncSession, copy: T) -> T:
+def attached(session: AsyncSession, copy: T) -> T:
     """The session's instance of a cached row, without a query: the one it holds already (with
     whatever the request changed in it), else a fresh copy of the cached one, so a change the
     request makes (even inside a JSON value) stays its own."""

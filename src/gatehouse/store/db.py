@@ -66,8 +66,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "pool_timeout": settings.db_pool_timeout,
     }
     if is_sqlite(url):
-        if ":memory:" in url or sa.make_url(url).database in (None, ""):
-            pool = {}  # one shared in-memory database: SQLAlchemy's StaticPool
         engine = create_async_engine(_fewer_thread_calls(url), echo=settings.db_echo, **pool)
         sa.event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         return engine
