@@ -16,6 +16,8 @@ from gatehouse.access.models import Role
 from gatehouse.access.service import sync_builtin_roles
 from gatehouse.crypto.keys import published_keys, rotate_signing_key
 from gatehouse.environments.models import Environment
+from gatehouse.oauth.models import FamilyAccessToken
+from gatehouse.oauth.tokens import revoke_family
 from tests.oauth.support import grant
 from tests.support.api import Api
 
@@ -128,6 +130,26 @@ async def test_revoking_an_access_token_bumps_the_revocation_version_only(
     assert revoked.status_code == 200, revoked.text
     assert await version(app, env, "revocation_version") == revocations + 1
     assert await version(app, env) == config
+
+
+async def test_ending_a_family_without_live_access_tokens_leaves_the_revocation_version(
+    app, env: str
+) -> None:
+    family = uuid.uuid4()
+    async with app.state.runtime.sessions() as session, session.begin():
+        expired = datetime.now(UTC) - timedelta(minutes=1)
+        session.add(
+            FamilyAccessToken(
+                jti=uuid.uuid4().hex,
+                family=family,
+                environment_id=uuid.UUID(env),
+                expires_at=expired,
+            )
+        )
+    before = await version(app, env, "revocation_version")
+    async with app.state.runtime.sessions() as session, session.begin():
+        await revoke_family(session, family)  # a sign-off whose access tokens all expired
+    assert await version(app, env, "revocation_version") == before
 
 
 async def test_role_assignments_and_built_in_role_changes_bump_the_version(

@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from joserfc.jwk import RSAKey
@@ -183,11 +183,7 @@ async def revoke_family(session: AsyncSession, family: uuid.UUID) -> None:
     already = sa.select(RevokedAccessToken.jti).where(
         RevokedAccessToken.jti == FamilyAccessToken.jti
     )
-    await config_cache.revocations_changed(
-        session,
-        sa.select(FamilyAccessToken.environment_id).where(FamilyAccessToken.family == family),
-    )
-    await session.execute(
+    revoked = await session.execute(
         sa.insert(RevokedAccessToken).from_select(
             ["jti", "environment_id", "expires_at"],
             sa.select(
@@ -201,6 +197,11 @@ async def revoke_family(session: AsyncSession, family: uuid.UUID) -> None:
             ),
         )
     )
+    if cast(sa.CursorResult[Any], revoked).rowcount:  # a family without live tokens: no bump
+        await config_cache.revocations_changed(
+            session,
+            sa.select(FamilyAccessToken.environment_id).where(FamilyAccessToken.family == family),
+        )
 
 
 def new_refresh_token() -> str:
