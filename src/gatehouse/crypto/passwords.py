@@ -39,7 +39,7 @@ class PasswordHasher:
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
         self._threads = ThreadPoolExecutor(
-            max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="password-hashing"
+            max_workers=usable_cores(), thread_name_prefix="password-hashing"
         )
 
     def hash(self, password: str) -> str:
@@ -69,6 +69,13 @@ class PasswordHasher:
 
     async def _off_the_loop(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (all of them where the OS cannot say, as on macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def is_supported_hash(value: str) -> bool:
