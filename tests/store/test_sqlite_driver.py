@@ -110,3 +110,19 @@ async def test_a_savepoint_opening_the_transaction_rolls_back_with_it(
         assert (
             await connection.execute(sa.select(sa.func.count()).select_from(ITEMS))
         ).scalar() == 0
+
+
+async def test_the_pool_settings_size_the_sqlite_pool(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/db",
+        data_dir=tmp_path,
+        db_pool_size=7,
+        db_max_overflow=3,
+    )
+    engine = create_engine(settings)
+    try:
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, sa.pool.QueuePool)
+        assert (pool.size(), pool._max_overflow) == (7, 3)
+    finally:
+        await engine.dispose()
