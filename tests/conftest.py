@@ -92,7 +92,7 @@ async def app_and_credentials(settings: Settings) -> AsyncIterator[tuple[object,
             result.environment_id, result.client_id, result.client_secret, result.organization_id
         ),
     )
-    await runtime.engine.dispose()
+    await runtime.close()
 
 
 @pytest.fixture(scope="module")

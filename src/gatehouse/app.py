@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with housekeeping.running(runtime):
             yield
-        await runtime.engine.dispose()
+        await runtime.close()
 
     app = FastAPI(
         title="Gatehouse",

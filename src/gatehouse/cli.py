@@ -25,7 +25,7 @@ def _run(work: Callable[..., Awaitable[T]], settings: Settings) -> T:
         try:
             return await work(runtime)
         finally:
-            await runtime.engine.dispose()
+            await runtime.close()
 
     return asyncio.run(main())
 

@@ -225,17 +225,19 @@ async def test_assignment_permissions_are_those_of_applications(
 
 
 @contextmanager
-def _counting_statements(engine: Any) -> Iterator[list[str]]:
+def _counting_statements(*engines: Any) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+    for engine in engines:
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _policies_for(
@@ -243,7 +245,7 @@ async def _policies_for(
 ) -> tuple[list[Any], int]:
     """(policies, SQL statements issued): each policy's actions read after the session closed."""
     runtime = app.state.runtime
-    with _counting_statements(runtime.engine) as statements:
+    with _counting_statements(runtime.engine, runtime.environments.engine) as statements:
         async with runtime.sessions() as session:
             policies = await service.policies_for_application(
                 session, uuid.UUID(env), uuid.UUID(application), acr_values

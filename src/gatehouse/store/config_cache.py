@@ -7,7 +7,8 @@ and role assignments): the session hooks below see every ORM change and every bu
 INSERT/UPDATE/DELETE on those tables, whatever code or node makes it. A cache entry belongs to the version it was read at;
 every request reads its environment row anyway, so an entry is used only while the row still
 carries that version, and a change committed on any node is seen by every node on its next request
-(no TTL, no messages between nodes).
+(no TTL, no messages between nodes). Concurrent requests read their environment rows together, by
+one query that begins after each of them asked (store/shared_reads.py).
 
 A session that has changed configuration neither reads nor fills the cache: what it sees may yet be
 rolled back.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from gatehouse.store import rows
+from gatehouse.store.shared_reads import SharedReads
 
 T = TypeVar("T")
 
@@ -71,6 +73,8 @@ CONFIG = "config_version"
 REVOCATIONS = "revocation_version"
 CHANGED = {CONFIG: "gatehouse.config_changed", REVOCATIONS: "gatehouse.revocations_changed"}
 HELD = "gatehouse.environments"
+# session.info: the SharedReads of environment rows (store/db.session_factory)
+ENVIRONMENT_READS = "gatehouse.environment_reads"
 MAX_ENVIRONMENTS = 1024
 MAX_ENTRIES_PER_ENVIRONMENT = 4096
 
@@ -236,12 +240,27 @@ async def cached(
 async def environment_of(session: AsyncSession, environment_id: uuid.UUID) -> Any:
     """The environment row (None if there is none), read once per transaction: the session holds
     it, so later `session.get(Environment, ...)` calls are identity-map look-ups."""
-    from gatehouse.environments.models import Environment
-
     held = session.info.setdefault(HELD, {})
     if environment_id not in held:
-        held[environment_id] = await rows.get(session, Environment, environment_id)
+        held[environment_id] = await _read_environment(session, environment_id)
     return held[environment_id]
+
+
+async def _read_environment(session: AsyncSession, environment_id: uuid.UUID) -> Any:
+    """Through the session's shared reads (store/shared_reads.py) unless the session has the row
+    already or has written configuration: it must see its own writes."""
+    from gatehouse.environments.models import Environment
+
+    reads: SharedReads | None = session.info.get(ENVIRONMENT_READS)
+    if reads is None or any(session.info.get(flag) for flag in CHANGED.values()):
+        return await rows.get(session, Environment, environment_id)
+    instance = rows.held(session, Environment, environment_id)
+    if instance is not None:
+        return instance
+    values = await reads.row(environment_id)
+    if values is None:
+        return None
+    return rows.loaded(session, Environment, _own_copy(values))
 
 
 async def _version(session: AsyncSession, environment_id: uuid.UUID, counter: str) -> int | None:
@@ -273,9 +292,12 @@ def detached_copy(row: T) -> T:
     """A copy of an ORM row that belongs to no session, for a cache: a session's own instances
     expire when it rolls back. Its column values are copied (JSON deeply), so it shares nothing."""
     model = type(row)
-    values = {key: getattr(row, key) for key in _column_keys(model)}
+    return rows.detached(model, _own_copy({key: getattr(row, key) for key in _column_keys(model)}))
+
+
+def _own_copy(values: Mapping[str, Any]) -> dict[str, Any]:
     # only JSON values are mutable
-    return rows.detached(model, {k: deepcopy(v) if _mutable(v) else v for k, v in values.items()})
+    return {k: deepcopy(v) if _mutable(v) else v for k, v in values.items()}
 
 
 @cache

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, SessionTransaction
 
 from gatehouse.settings import Settings
-from gatehouse.store import config_cache  # noqa: F401  (its session hooks version configuration)
+from gatehouse.store import config_cache  # its session hooks version configuration
 from gatehouse.store.rows import LOADED
+from gatehouse.store.shared_reads import SharedReads
 from gatehouse.store.sqlite_driver import DRIVER_NAME as SQLITE_DRIVER
 
 
@@ -56,13 +57,15 @@ def _fewer_thread_calls(url: str) -> sa.URL:
     return parsed.set(drivername=SQLITE_DRIVER)
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, connections: int | None = None) -> AsyncEngine:
+    """The engine of the settings' database; with `connections`, a pool of exactly that many
+    (instead of the pool settings)."""
     url = async_url(settings.database_url)
     # A connection beyond pool_size is closed when it is given back: under more concurrent
     # requests than that, each one would open a connection (and, with aiosqlite, a thread).
     pool = {
-        "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_max_overflow,
+        "pool_size": settings.db_pool_size if connections is None else connections,
+        "max_overflow": settings.db_max_overflow if connections is None else 0,
         "pool_timeout": settings.db_pool_timeout,
     }
     if is_sqlite(url):
@@ -88,8 +91,13 @@ def _release_loaded(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(LOADED, None)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+def session_factory(
+    engine: AsyncEngine, environments: SharedReads | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the engine; with `environments`, they read environment rows through it
+    (`config_cache.environment_of`)."""
+    info = {} if environments is None else {config_cache.ENVIRONMENT_READS: environments}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:

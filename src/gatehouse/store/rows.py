@@ -24,17 +24,24 @@ LOADED = "gatehouse.loaded"
 
 
 async def get(session: AsyncSession, model: type[T], primary_key: Any) -> T | None:
-    mapper = sa.inspect(model)
-    held = session.sync_session.identity_map.get(
-        mapper.identity_key_from_primary_key((primary_key,))
-    )
-    if held is not None:
-        return held  # type: ignore[no-any-return]
+    instance = held(session, model, primary_key)
+    if instance is not None:
+        return instance
     connection = await session.connection()
     row = (await connection.execute(_select_by_id(model), {"id": primary_key})).first()
-    if row is None:
-        return None
-    instance = detached(model, row._mapping)
+    return None if row is None else loaded(session, model, row._mapping)
+
+
+def held(session: AsyncSession, model: type[T], primary_key: Any) -> T | None:
+    """The session's instance of the row, if its identity map has it."""
+    key = sa.inspect(model).identity_key_from_primary_key((primary_key,))
+    return session.sync_session.identity_map.get(key)  # type: ignore[no-any-return]
+
+
+def loaded(session: AsyncSession, model: type[T], values: Mapping[str, Any]) -> T:
+    """A row read by some query (`values` by attribute name) as a loaded instance of the session,
+    held until its transaction ends."""
+    instance = detached(model, values)
     session.add(instance)  # detached, unchanged: it becomes persistent, with nothing to flush
     session.info.setdefault(LOADED, []).append(instance)
     return instance
@@ -52,9 +59,20 @@ def detached(model: type[T], values: Mapping[str, Any]) -> T:
 @cache
 def _select_by_id(model: type[Any]) -> sa.Select[Any]:
     """Every column of the model, labelled by attribute name, of the row whose id is :id."""
+    return sa.select(*labelled_columns(model)).where(
+        primary_key_column(model) == sa.bindparam("id")
+    )
+
+
+@cache
+def labelled_columns(model: type[Any]) -> tuple[sa.ColumnElement[Any], ...]:
+    """The model's columns, each labelled by its attribute name (what `detached` takes)."""
     mapper = sa.inspect(model)
     table = mapper.local_table
-    columns = [
+    return tuple(
         table.c[attribute.columns[0].name].label(attribute.key) for attribute in mapper.column_attrs
-    ]
-    return sa.select(*columns).where(table.c.id == sa.bindparam("id"))
+    )
+
+
+def primary_key_column(model: type[Any]) -> sa.Column[Any]:
+    return sa.inspect(model).local_table.c.id  # type: ignore[no-any-return]

@@ -541,4 +541,4 @@ async def test_another_process_resumes_the_interaction(
         assert done.status_code == 200, done.text
         assert done.json()["authorizeResponse"]["code"]
     finally:
-        await other.state.runtime.engine.dispose()
+        await other.state.runtime.close()
