@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -84,6 +85,9 @@ async def verify_signature(
 ) -> tuple[uuid.UUID, dict[str, Any]] | None:
     """(environment id, claims) of a JWT our keys (`environment_id`'s, when given) signed, expired
     or not; None otherwise."""
+    remembered = await _remembered(session, token, environment_id)
+    if remembered is not None:
+        return remembered.environment_id, config_cache.copied_json(remembered.claims)
     header = jwt.unverified_header(token)
     kid = header.get("kid") if header else None
     if not isinstance(kid, str) or header.get("alg") != "RS256":
@@ -99,7 +103,44 @@ async def verify_signature(
     claims = jwt.verify(token, key)
     if claims is None or claims.get("env") not in (None, str(environment_id)):
         return None
+    _remember(token, _Verified(environment_id, kid, key, config_cache.copied_json(claims)))
     return environment_id, claims
+
+
+@dataclass(frozen=True)
+class _Verified:
+    environment_id: uuid.UUID
+    kid: str
+    key: RSAKey
+    claims: dict[str, Any]
+
+
+# Tokens whose signature verified, by token: checked again with the same key, a signature gives the
+# same answer. One is taken only while its key is among the environment's published keys, which are
+# read again once any node changes them (store/config_cache.py): a token of a key retired or removed
+# is verified anew, and fails.
+_verified: OrderedDict[str, _Verified] = OrderedDict()
+MAX_VERIFIED = 4096
+
+
+async def _remembered(
+    session: AsyncSession, token: str, environment_id: uuid.UUID | None
+) -> _Verified | None:
+    remembered = _verified.get(token)
+    if remembered is None or environment_id not in (None, remembered.environment_id):
+        return None
+    keys = await published_keys_of(session, remembered.environment_id)
+    if keys is None or keys.public.get(remembered.kid) is not remembered.key:
+        return None
+    _verified.move_to_end(token)
+    return remembered
+
+
+def _remember(token: str, verified: _Verified) -> None:
+    _verified[token] = verified
+    _verified.move_to_end(token)
+    while len(_verified) > MAX_VERIFIED:
+        _verified.popitem(last=False)
 
 
 async def _key_named_by(
