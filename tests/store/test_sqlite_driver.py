@@ -1,5 +1,6 @@
-"""store/sqlite_driver.py: SQLite statements in one call to aiosqlite's thread, with the results,
-counts, errors and transactions of SQLAlchemy's own aiosqlite dialect."""
+"""store/sqlite_driver.py: SQLite statements in one call to aiosqlite's thread (a SELECT on the
+event loop's, unless it runs long), with the results, counts, errors and transactions of
+SQLAlchemy's own aiosqlite dialect."""
 
 from __future__ import annotations
 
@@ -81,15 +82,17 @@ async def test_errors_and_rollback(engine: AsyncEngine) -> None:
     assert names == ["kept"]
 
 
-async def test_one_thread_call_per_statement(engine: AsyncEngine, thread_calls: list[Any]) -> None:
+async def test_one_thread_call_per_statement_and_none_for_a_select(
+    engine: AsyncEngine, thread_calls: list[Any]
+) -> None:
     async with engine.connect() as connection:  # the pool's first connect is not counted
         await connection.execute(sa.select(1))
     thread_calls.clear()
     async with engine.begin() as connection:
         await connection.execute(sa.select(ITEMS).where(ITEMS.c.id == 1))
-    # the SELECT; no transaction was opened, so no commit, and no rollback on return to the pool
-    assert len(thread_calls) == 1
-    thread_calls.clear()
+    # the SELECT ran on the loop; no transaction was opened, so no commit, and no rollback on
+    # return to the pool
+    assert thread_calls == []
     async with engine.begin() as connection:
         await connection.execute(ITEMS.insert().values(name="x"))
     assert len(thread_calls) == 2  # the INSERT and its COMMIT
@@ -126,3 +129,39 @@ async def test_the_pool_settings_size_the_sqlite_pool(tmp_path: Path) -> None:
         assert (pool.size(), pool._max_overflow) == (7, 3)
     finally:
         await engine.dispose()
+
+
+COUNT_TO_100_000 = sa.text(
+    "SELECT (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)"
+    " SELECT count(*) FROM c)"
+)
+
+
+async def test_a_select_that_runs_long_is_run_again_on_the_thread(
+    engine: AsyncEngine, thread_calls: list[Any]
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(sa.select(1))
+        thread_calls.clear()
+        assert (await connection.execute(COUNT_TO_100_000)).scalar() == 100_000
+    assert len(thread_calls) == 1  # interrupted on the loop after 2 ms, then the whole of it
+
+
+async def test_an_interrupted_select_leaves_its_transaction_open(
+    engine: AsyncEngine, thread_calls: list[Any]
+) -> None:
+    items_and_count = sa.text(
+        "SELECT (SELECT count(*) FROM items),"
+        " (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)"
+        " SELECT count(*) FROM c)"
+    )
+    async with engine.begin() as connection:
+        await connection.execute(ITEMS.insert().values(name="before"))
+        thread_calls.clear()
+        seen = (await connection.execute(items_and_count)).one()
+        assert tuple(seen) == (1, 100_000)  # it saw the transaction's own write
+        assert len(thread_calls) == 1  # interrupted on the loop, run on the thread
+        await connection.execute(ITEMS.insert().values(name="after"))
+    async with engine.connect() as connection:
+        names = (await connection.execute(sa.select(ITEMS.c.name).order_by(ITEMS.c.id))).all()
+    assert [name for (name,) in names] == ["before", "after"]
