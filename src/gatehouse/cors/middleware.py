@@ -56,9 +56,12 @@ class CorsMiddleware:
         endpoint, match = found
         headers = Headers(scope=scope)
         origin_header = headers.get("origin")
-        origin = rules.parse_origin(origin_header) if origin_header else None
+        if not origin_header:  # not a CORS request: only Vary: Origin to add
+            await self.app(scope, receive, with_cors(send, endpoint, None))
+            return
+        origin = rules.parse_origin(origin_header)
         request = CorsRequest(scope["app"].state.runtime, endpoint, match, scope, headers)
-        if scope["method"] == "OPTIONS" and origin_header and _asks_preflight(headers):
+        if scope["method"] == "OPTIONS" and _asks_preflight(headers):
             allowed = origin is not None and await request.allows(origin, preflight=True)
             await preflight_response(endpoint, origin_header if allowed else None)(
                 scope, receive, send
