@@ -22,6 +22,9 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from gatehouse.common.errors import Detail, Problem
 
@@ -334,9 +337,11 @@ def _comparison(attribute: Attribute, node: _Compare, schema: Schema) -> Any:
             raise invalid_filter(f"{node.attribute} takes a quoted string value.", schema)
         lowered = sa.func.lower(column)
         needle = value.lower()
-        if op in ("co", "sw", "ew"):
+        if op == "sw":
+            return StartsWith(lowered, needle)
+        if op in ("co", "ew"):
             pattern = _escape_like(needle)
-            pattern = {"co": f"%{pattern}%", "sw": f"{pattern}%", "ew": f"%{pattern}"}[op]
+            pattern = {"co": f"%{pattern}%", "ew": f"%{pattern}"}[op]
             return lowered.like(pattern, escape="\\")
         return _ordered(op, lowered, needle)
     if op in ("co", "sw", "ew"):
@@ -345,6 +350,49 @@ def _comparison(attribute: Attribute, node: _Compare, schema: Schema) -> Any:
     if attribute.kind in (Kind.BOOLEAN, Kind.UUID) and op not in ("eq", "ne"):
         raise invalid_filter(f"{node.attribute} can only be compared with eq or ne.", schema)
     return _ordered(op, column, typed)
+
+
+class StartsWith(sa.ColumnElement[bool]):
+    """`lowered LIKE 'prefix%'`; on SQLite, also `lowered` within [prefix, the next prefix): its
+    LIKE optimisation takes plain columns only, so without the range an index on lower(column)
+    would not serve the search (PostgreSQL's text_pattern_ops index serves the LIKE itself). Every
+    string that starts with the prefix is within the range (SQLite compares text byte by byte,
+    which for UTF-8 is code point order), so the range adds no condition, only the index."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _traverse_internals = [
+        ("like", InternalTraversal.dp_clauseelement),
+        ("within", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, lowered: Any, prefix: str) -> None:
+        self.like = lowered.like(f"{_escape_like(prefix)}%", escape="\\")
+        following = _following_prefix(prefix)
+        self.within = (
+            sa.and_(lowered >= prefix, lowered < following) if following is not None else sa.true()
+        )
+
+
+@compiles(StartsWith)
+def _starts_with(element: StartsWith, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.like, **kw)
+
+
+@compiles(StartsWith, "sqlite")
+def _starts_with_on_sqlite(element: StartsWith, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(sa.and_(element.like, element.within), **kw)
+
+
+def _following_prefix(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix`: its last character one code
+    point on (past the surrogates, which UTF-8 cannot hold); None if there is none."""
+    if not prefix or prefix[-1] == "\U0010ffff":
+        return None
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return prefix[:-1] + chr(following)
 
 
 def _ordered(op: str, column: Any, value: Any) -> Any:
