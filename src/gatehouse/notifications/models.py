@@ -30,6 +30,13 @@ class OutboxMessage(IdMixin, Base):
     delivered_at: Mapped[datetime | None]
     delivery_error: Mapped[str | None] = mapped_column(sa.Text)
 
+    def record_failure(self, error: str) -> None:
+        """Why the last delivery failed, cut to MAX_DELIVERY_ERROR_LENGTH characters."""
+        self.delivery_error = error[:MAX_DELIVERY_ERROR_LENGTH]
+
+
+MAX_DELIVERY_ERROR_LENGTH = 1000
+
 
 class TemplateContent(IdMixin, TimestampMixin, Base):
     """One content of a notification template (notifications.catalogue) in an environment: its

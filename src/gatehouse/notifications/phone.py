@@ -27,8 +27,6 @@ from gatehouse.runtime import Runtime
 
 log = logging.getLogger("gatehouse.notifications")
 
-MAX_ERROR_LENGTH = 1000
-
 
 @dataclass(frozen=True)
 class PhoneMessage:
@@ -66,7 +64,7 @@ async def deliver_phone(
         message.delivery_error = None
         return
     if errors:
-        message.delivery_error = "; ".join(errors)[:MAX_ERROR_LENGTH]
+        message.record_failure("; ".join(errors))
 
 
 def _request_for(provider: PhoneDeliverySettings, method: str) -> dict[str, object] | None:

@@ -35,7 +35,6 @@ from gatehouse.runtime import Runtime
 log = logging.getLogger("gatehouse.notifications")
 
 EMAIL = "EMAIL"
-MAX_ERROR_LENGTH = 1000
 NEWEST_FIRST = Order(OutboxMessage.created_at, descending=True)
 # the built-in e-mail templates and the PingOne templates whose contents replace them
 CONTENT_TEMPLATES = {"email_verification": EMAIL_VERIFICATION_USER, "recovery_code": RECOVERY_CODE}
@@ -147,7 +146,7 @@ async def deliver_email(
         await smtp.send(server, built)
     except (*smtp.DeliveryError, OutboundError) as exc:
         log.warning("delivery of outbox message %s failed: %s", message.id, exc)
-        message.delivery_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+        message.record_failure(f"{type(exc).__name__}: {exc}")
     else:
         message.delivered_at = clock.now()
 
