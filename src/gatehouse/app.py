@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     for router in routers_in_matching_order():
         app.include_router(router)
-    app.add_middleware(CorsMiddleware)
+    app.add_middleware(CorsMiddleware, on_unexpected_error=render_unexpected)
     app.add_exception_handler(Problem, render_problem)
     app.add_exception_handler(OAuthError, render_oauth_error)
     app.add_exception_handler(RequestValidationError, render_validation_error)

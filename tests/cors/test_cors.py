@@ -386,3 +386,19 @@ async def test_sign_on_cookies_cross_sites_over_https(admin: Api, env: str, app:
         assert resumed.status_code == 200, resumed.text
         session_cookie = next(c for c in resumed.headers.get_list("set-cookie") if c[:3] == "ST=")
         assert "SameSite=none" in session_cookie and "Secure" in session_cookie
+
+
+async def test_an_unexpected_error_reaches_the_allowed_origin_with_its_cors_headers(
+    client: httpx.AsyncClient, env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any) -> dict[str, Any]:
+        raise RuntimeError("the key store is gone")
+
+    monkeypatch.setattr("gatehouse.oauth.routes.jwks", broken)
+    response = await client.get(f"/{env}/as/jwks", headers={"Origin": EVIL})
+    assert response.status_code == 500
+    assert response.json()["code"] == "UNEXPECTED_ERROR"
+    assert "the key store" not in response.text
+    assert response.headers["access-control-allow-origin"] == "*"
+    plain = await client.get(f"/{env}/as/jwks")
+    assert plain.status_code == 500 and no_cors(plain)

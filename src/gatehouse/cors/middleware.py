@@ -8,7 +8,9 @@
   id_token_hint); where it cannot be (token, revoke, introspect, DaVinci continue), the origin
   must be allowed by some application of the environment, and the actual request decides again.
 - Any other request goes to the routes unchanged; its answer gets `Vary: Origin`, and the CORS
-  headers when its origin is allowed for the application the request names.
+  headers when its origin is allowed for the application the request names. That includes the
+  500 of an unexpected error, answered here for an allowed origin (Starlette's outermost error
+  middleware would answer without the headers, and the page could not read why it failed).
 
 Allowed origins are echoed (never `*` with credentials) with `Access-Control-Allow-Credentials:
 true`, except on the public endpoints (discovery, JWKS, the management API), which answer `*`
@@ -20,13 +22,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,9 +47,13 @@ MAX_FORM_BYTES = 65536
 FORM = "application/x-www-form-urlencoded"
 
 
+ErrorRenderer = Callable[[Request, Exception], Awaitable[Response]]
+
+
 class CorsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, on_unexpected_error: ErrorRenderer) -> None:
         self.app = app
+        self.on_unexpected_error = on_unexpected_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = rules.endpoint_for(scope["path"]) if scope["type"] == "http" else None
@@ -70,9 +77,30 @@ class CorsMiddleware:
         if origin is not None and endpoint.naming in rules.FORM_NAMINGS:
             receive, request.form = await buffered_form(scope, receive, headers)
         allowed = origin is not None and await request.allows(origin, preflight=False)
-        await self.app(
-            scope, receive, with_cors(send, endpoint, origin_header if allowed else None)
+        if not allowed:
+            await self.app(scope, receive, with_cors(send, endpoint, None))
+            return
+        await self._answering_unexpected_errors(
+            scope, receive, with_cors(send, endpoint, origin_header)
         )
+
+    async def _answering_unexpected_errors(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            if started:
+                raise
+            response = await self.on_unexpected_error(Request(scope), error)
+            await response(scope, receive, send)
 
 
 class CorsRequest:
