@@ -40,8 +40,9 @@ class IdentityProviderAttribute(IdMixin, TimestampMixin, Base):
     __tablename__ = "identity_provider_attributes"
 
     environment_id: Mapped[uuid.UUID] = environment_fk()
+    # no index of its own: the unique constraint below leads with it
     identity_provider_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("identity_providers.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(sa.String(256))
     value: Mapped[str] = mapped_column(sa.String(1024))
@@ -62,8 +63,9 @@ class LinkedAccount(IdMixin, TimestampMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    # no index of its own: both unique constraints below lead with it
     identity_provider_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("identity_providers.id", ondelete="CASCADE")
     )
     external_id: Mapped[str] = mapped_column(sa.String(512))
 
