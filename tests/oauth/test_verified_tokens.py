@@ -11,7 +11,7 @@ import pytest
 from gatehouse.crypto import jwt
 from gatehouse.crypto.keys import rotate_signing_key
 from gatehouse.oauth.tokens import verify_access_token
-from tests.store.test_config_versions import worker
+from tests.support.actors import worker_application
 from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
@@ -42,10 +42,18 @@ async def _rotate(app: Any, env: str) -> None:
         await rotate_signing_key(session, runtime.sealer, uuid.UUID(env))
 
 
+async def _verified_token(app: Any, admin: Api, env: str) -> str:
+    """A worker's access token of `env`, verified once."""
+    client_id, secret = await worker_application(admin, env)
+    token = await admin.token_for(env, client_id, secret)
+    assert await _verified(app, token, env) is not None
+    return token
+
+
 async def test_a_token_is_checked_once_while_its_key_is_published(
     app: Any, admin: Api, env: str, signature_checks: list[str]
 ) -> None:
-    client_id, secret = await worker(admin, env)
+    client_id, secret = await worker_application(admin, env)
     token = await admin.token_for(env, client_id, secret)
     first = await _verified(app, token, env)
     assert first is not None and first["client_id"] == client_id
@@ -61,11 +69,9 @@ async def test_a_token_is_checked_once_while_its_key_is_published(
 
 
 async def test_a_token_of_a_retired_key_fails_though_it_verified_before(
-    app: Any, admin: Api, env: str, signature_checks: list[str]
+    app: Any, admin: Api, env: str
 ) -> None:
-    client_id, secret = await worker(admin, env)
-    token = await admin.token_for(env, client_id, secret)
-    assert await _verified(app, token, env) is not None
+    token = await _verified_token(app, admin, env)
     await _rotate(app, env)
     await _rotate(app, env)  # rotated out twice: retired, no longer published
     assert await _verified(app, token, env) is None
@@ -73,11 +79,9 @@ async def test_a_token_of_a_retired_key_fails_though_it_verified_before(
 
 
 async def test_a_remembered_token_is_not_taken_for_another_environment(
-    app: Any, admin: Api, env: str, signature_checks: list[str]
+    app: Any, admin: Api, env: str
 ) -> None:
-    client_id, secret = await worker(admin, env)
-    token = await admin.token_for(env, client_id, secret)
-    assert await _verified(app, token, env) is not None
+    token = await _verified_token(app, admin, env)
     other = await admin.create(
         "/environments",
         {"name": f"other-{uuid.uuid4().hex[:8]}", "type": "SANDBOX", "region": "NA"},

@@ -10,7 +10,7 @@ import pytest
 
 from gatehouse.applications.models import Application
 from gatehouse.store.config_cache import attached, copied_json, detached_copy
-from tests.store.test_config_versions import worker
+from tests.support.actors import worker_application
 from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +35,7 @@ def test_a_copied_json_value_shares_no_list_or_dict() -> None:
 async def test_a_request_changing_json_of_an_attached_row_leaves_the_cached_copy(
     app, admin: Api, env: str
 ) -> None:
-    application_id, _ = await worker(admin, env)
+    application_id, _ = await worker_application(admin, env)
     sessions = app.state.runtime.sessions
     async with sessions() as session:
         row = await session.get(Application, uuid.UUID(application_id))

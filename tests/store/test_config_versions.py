@@ -19,6 +19,7 @@ from gatehouse.environments.models import Environment
 from gatehouse.oauth.models import FamilyAccessToken
 from gatehouse.oauth.tokens import revoke_family
 from tests.oauth.support import grant
+from tests.support.actors import worker_application
 from tests.support.api import Api
 
 pytestmark = pytest.mark.anyio
@@ -44,27 +45,11 @@ async def version(app, env: str, counter: str = "config_version") -> int:
     return found
 
 
-async def worker(admin: Api, env: str) -> tuple[str, str]:
-    created = await admin.create(
-        f"/environments/{env}/applications",
-        {
-            "name": f"worker-{uuid.uuid4().hex[:8]}",
-            "type": "WORKER",
-            "protocol": "OPENID_CONNECT",
-            "enabled": True,
-            "grantTypes": ["CLIENT_CREDENTIALS"],
-            "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
-        },
-    )
-    secret = (await admin.get(f"/environments/{env}/applications/{created['id']}/secret")).json()
-    return created["id"], secret["secret"]
-
-
 async def test_every_change_to_cached_configuration_bumps_the_version(
     app, admin: Api, env: str
 ) -> None:
     start = await version(app, env)
-    client_id, _ = await worker(admin, env)
+    client_id, _ = await worker_application(admin, env)
     after_create = await version(app, env)
     assert after_create > start
 
@@ -94,7 +79,7 @@ async def test_every_change_to_cached_configuration_bumps_the_version(
 
 
 async def test_grant_scopes_written_in_bulk_bump_the_version(app, admin: Api, env: str) -> None:
-    client_id, _ = await worker(admin, env)
+    client_id, _ = await worker_application(admin, env)
     before = await version(app, env)
     await grant(admin, env, client_id, "openid", "openid", "profile")
     assert await version(app, env) > before
@@ -103,7 +88,7 @@ async def test_grant_scopes_written_in_bulk_bump_the_version(app, admin: Api, en
 async def test_token_requests_and_previous_secret_use_leave_the_version(
     app, admin: Api, env: str
 ) -> None:
-    client_id, secret = await worker(admin, env)
+    client_id, secret = await worker_application(admin, env)
     overlap = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     rotated = await admin.post(
         f"/environments/{env}/applications/{client_id}/secret",
@@ -120,7 +105,7 @@ async def test_token_requests_and_previous_secret_use_leave_the_version(
 async def test_revoking_an_access_token_bumps_the_revocation_version_only(
     app, admin: Api, env: str
 ) -> None:
-    client_id, secret = await worker(admin, env)
+    client_id, secret = await worker_application(admin, env)
     issued = await admin.client_credentials_token(env, client_id, secret)
     assert issued.status_code == 200, issued.text
     config, revocations = await version(app, env), await version(app, env, "revocation_version")
@@ -155,7 +140,7 @@ async def test_ending_a_family_without_live_access_tokens_leaves_the_revocation_
 async def test_role_assignments_and_built_in_role_changes_bump_the_version(
     app, admin: Api, env: str
 ) -> None:
-    client_id, _ = await worker(admin, env)
+    client_id, _ = await worker_application(admin, env)
     roles = (await admin.get("/roles")).json()["_embedded"]["roles"]
     role_id = next(role["id"] for role in roles if role["name"] == "Identity Data Admin")
     before = await version(app, env)

@@ -1,4 +1,5 @@
-"""Administrators with chosen roles, made directly in the database so any test can act as them."""
+"""Administrators with chosen roles, made directly in the database so any test can act as them;
+worker applications made through the API."""
 
 from __future__ import annotations
 
@@ -46,3 +47,19 @@ async def worker(app: Any, api: Api, environment_id: str, roles: list[tuple[str,
             )
     token = await api.with_token(None).token_for(environment_id, str(application.id), secret)
     return api.with_token(token)
+
+
+async def worker_application(admin: Api, env: str) -> tuple[str, str]:
+    """A client_credentials worker application of `env`, made through the API: (id, secret)."""
+    created = await admin.create(
+        f"/environments/{env}/applications",
+        {
+            "name": f"worker-{uuid.uuid4().hex[:8]}",
+            "type": "WORKER",
+            "protocol": "OPENID_CONNECT",
+            "enabled": True,
+            **WORKER_CONFIG,
+        },
+    )
+    secret = (await admin.get(f"/environments/{env}/applications/{created['id']}/secret")).json()
+    return created["id"], secret["secret"]
