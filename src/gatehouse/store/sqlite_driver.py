@@ -40,11 +40,15 @@ LOOP_BUDGET_SECONDS = 0.002
 PROGRESS_STEPS = 1000  # SQLite virtual machine instructions between two looks at the clock
 
 
+def _begins_with(operation: str, keyword: str) -> bool:
+    return operation.lstrip()[: len(keyword)].upper() == keyword
+
+
 def _execute(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
 ) -> Outcome:
     """On aiosqlite's thread: the whole statement, as SQLAlchemy's adapter does it in four calls."""
-    if not connection.in_transaction and operation.lstrip()[:9].upper() == "SAVEPOINT":
+    if not connection.in_transaction and _begins_with(operation, "SAVEPOINT"):
         # sqlite3 opens a transaction before INSERT, UPDATE and DELETE only: a savepoint opening
         # one would be a transaction of its own, committed when it is released.
         connection.execute("BEGIN")
@@ -61,10 +65,6 @@ def _execute(
         return None, [], cursor.lastrowid, cursor.rowcount
     finally:
         cursor.close()
-
-
-def _is_select(operation: str) -> bool:
-    return operation.lstrip()[:6].upper() == "SELECT"
 
 
 async def _select_on_loop(
@@ -104,7 +104,7 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         connection = self._connection
         try:
             outcome = None
-            if not many and _is_select(operation):
+            if not many and _begins_with(operation, "SELECT"):
                 outcome = self.await_(_select_on_loop(connection._conn, operation, parameters))
             if outcome is None:
                 outcome = self.await_(
