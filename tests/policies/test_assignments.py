@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from gatehouse.common.errors import Problem
 from gatehouse.policies import service
 from tests.policies.conftest import orm_application
 from tests.support.actors import worker
 from tests.support.api import Api, assert_error
+from tests.support.databases import statements_on
 
 pytestmark = pytest.mark.anyio
 
@@ -224,28 +222,12 @@ async def test_assignment_permissions_are_those_of_applications(
 # --- policies_for_application -------------------------------------------------------------------
 
 
-@contextmanager
-def _counting_statements(*engines: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    for engine in engines:
-        sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def _policies_for(
     app: Any, env: str, application: str, acr_values: list[str] | None = None
 ) -> tuple[list[Any], int]:
     """(policies, SQL statements issued): each policy's actions read after the session closed."""
     runtime = app.state.runtime
-    with _counting_statements(runtime.engine, runtime.environments.engine) as statements:
+    with statements_on(runtime.engine, runtime.environments.engine) as statements:
         async with runtime.sessions() as session:
             policies = await service.policies_for_application(
                 session, uuid.UUID(env), uuid.UUID(application), acr_values

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,24 +16,9 @@ from gatehouse.store import config_cache
 from gatehouse.store.db import create_engine
 from gatehouse.store.shared_reads import SharedReads, Values
 from tests.support.api import Api, Credentials
-from tests.support.databases import executed_statements
+from tests.support.databases import executed_statements, statements_on
 
 pytestmark = pytest.mark.anyio
-
-
-@contextmanager
-def queries_of(reads: SharedReads) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = reads._engine.sync_engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 class HeldReads(SharedReads):
@@ -84,7 +67,7 @@ async def test_requests_waiting_together_share_one_query(app: Any, env: str) -> 
     reads = reads_of(SharedReads, app)
     others = [uuid.uuid4() for _ in range(5)]
     try:
-        with queries_of(reads) as queries:
+        with statements_on(reads.engine) as queries:
             found = await asyncio.gather(
                 *(reads.row(uuid.UUID(env)) for _ in range(20)), *(reads.row(i) for i in others)
             )

@@ -69,14 +69,22 @@ def sqlite_url(directory: Path) -> str:
 @contextmanager
 def executed_statements(app: Any) -> Iterator[list[str]]:
     """The SQL statements the app's engine executes inside the block, in order."""
+    with statements_on(app.state.runtime.engine) as statements:
+        yield statements
+
+
+@contextmanager
+def statements_on(*engines: Any) -> Iterator[list[str]]:
+    """The SQL statements these (async) engines execute inside the block, in order."""
     statements: list[str] = []
-    engine = app.state.runtime.engine.sync_engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    sa.event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
