@@ -75,4 +75,6 @@ def labelled_columns(model: type[Any]) -> tuple[sa.ColumnElement[Any], ...]:
 
 
 def primary_key_column(model: type[Any]) -> sa.Column[Any]:
-    return sa.inspect(model).local_table.c.id  # type: ignore[no-any-return]
+    """The column of the model's primary key (one column: every model's `id`)."""
+    (column,) = sa.inspect(model).primary_key
+    return column  # type: ignore[no-any-return]
